@@ -1,0 +1,2 @@
+//! Placeholder replaced by the ecs-1000 benchmark.
+fn main() {}

@@ -1,0 +1,1 @@
+//! AWS's validation of policy documents (placeholder: being written).
