@@ -11,6 +11,7 @@ use crate::json::{Position, Span};
 use std::fmt;
 
 pub use parse::ParseError;
+pub(crate) use parse::is_account_id;
 
 /// The kinds of policy AWS distinguishes when it validates and evaluates a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
