@@ -23,6 +23,11 @@ impl CompiledCondition {
         &self.key
     }
 
+    /// The context keys the clause reads.
+    pub fn referenced_keys(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.key.as_str())
+    }
+
     /// Whether the clause holds for this context.
     pub fn evaluate(&self, _ctx: &Context) -> bool {
         false

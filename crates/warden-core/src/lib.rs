@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 pub mod arn;
+pub mod authorize;
+pub mod compile;
 pub mod condition;
 pub mod context;
 pub mod glob;
@@ -8,3 +10,8 @@ pub mod json;
 pub mod policy;
 pub mod principal;
 pub mod variables;
+
+pub use authorize::{Decision, EvalDecision, MatchedStatement, PolicySet, Reason, Request};
+pub use compile::CompiledPolicy;
+pub use policy::{Policy, PolicyType};
+pub use principal::Principal;
