@@ -9,6 +9,7 @@ pub mod glob;
 pub mod json;
 pub mod policy;
 pub mod principal;
+pub mod simulate;
 pub mod variables;
 
 pub use authorize::{Decision, EvalDecision, MatchedStatement, PolicySet, Reason, Request};
