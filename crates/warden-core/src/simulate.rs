@@ -316,7 +316,7 @@ pub fn simulate_custom_policy(
     }
     let sim = Simulation::prepare(req)?;
     let all = sim.run(&req.action_names, &req.resource_arns);
-    Ok(paginate(all, req.max_items, req.marker.as_deref())?)
+    paginate(all, req.max_items, req.marker.as_deref())
 }
 
 /// Cuts results into pages as AWS does: `MaxItems` per page, an opaque `Marker` to go on.

@@ -132,7 +132,7 @@ impl Parser<'_> {
         let Some(members) = json.as_object() else {
             return Err(self.err("each statement must be an object", here("", &None), json));
         };
-        let sid = match json.first("Sid") {
+        let sid = match json.get("Sid").last().map(|m| &m.value) {
             None => None,
             Some(v) => match v.as_str() {
                 Some(s) => Some(s.to_string()),
@@ -147,21 +147,22 @@ impl Parser<'_> {
         for m in members {
             let key = m.key.as_str();
             let v = &m.value;
-            let dup = |slot_set: bool| -> Result<(), ParseError> {
-                if slot_set {
-                    Err(self.err(
-                        format!("the statement has more than one `{key}` element or its negation"),
+            // A repeated key replaces the earlier one, as IAM reads duplicates (last wins); an
+            // element beside its negation (`Action` and `NotAction`) is an error.
+            let dup = |slot: Option<&str>| -> Result<(), ParseError> {
+                match slot {
+                    Some(prev) if prev != key => Err(self.err(
+                        format!("the statement has both `{prev}` and `{key}`"),
                         here(key, &sid),
                         v,
-                    ))
-                } else {
-                    Ok(())
+                    )),
+                    _ => Ok(()),
                 }
             };
             match key {
                 "Sid" => {}
                 "Effect" => {
-                    dup(effect.is_some())?;
+                    dup(effect.map(|_| "Effect"))?;
                     effect = Some(match v.as_str() {
                         Some("Allow") => Effect::Allow,
                         Some("Deny") => Effect::Deny,
@@ -175,25 +176,30 @@ impl Parser<'_> {
                     });
                 }
                 "Action" | "NotAction" => {
-                    dup(action.is_some())?;
+                    dup(action
+                        .as_ref()
+                        .map(|a: &ValueBlock| block_key(a.negated, "Action")))?;
                     action = Some(ValueBlock {
                         negated: key == "NotAction",
                         values: self.strings(v, here(key, &sid))?,
                     });
                 }
                 "Resource" | "NotResource" => {
-                    dup(resource.is_some())?;
+                    dup(resource
+                        .as_ref()
+                        .map(|r: &ValueBlock| block_key(r.negated, "Resource")))?;
                     resource = Some(ValueBlock {
                         negated: key == "NotResource",
                         values: self.strings(v, here(key, &sid))?,
                     });
                 }
                 "Principal" | "NotPrincipal" => {
-                    dup(principal.is_some())?;
+                    dup(principal
+                        .as_ref()
+                        .map(|p: &PrincipalBlock| block_key(p.negated, "Principal")))?;
                     principal = Some(self.principal(key == "NotPrincipal", v, here(key, &sid))?);
                 }
                 "Condition" => {
-                    dup(!conditions.is_empty())?;
                     conditions = self.conditions(v, here(key, &sid))?;
                 }
                 other => {
@@ -346,6 +352,15 @@ impl Parser<'_> {
     }
 }
 
+fn block_key(negated: bool, name: &'static str) -> &'static str {
+    match (negated, name) {
+        (true, "Action") => "NotAction",
+        (true, "Resource") => "NotResource",
+        (true, "Principal") => "NotPrincipal",
+        _ => name,
+    }
+}
+
 /// A 12-digit AWS account id.
 pub(crate) fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
@@ -390,6 +405,18 @@ mod test {
         let c = p.statements()[0].conditions();
         assert_eq!(c[0].values, vec!["10", "20"]);
         assert_eq!(c[1].values, vec!["true"]);
+    }
+
+    #[test]
+    fn duplicate_keys_last_wins_but_negations_clash() {
+        let text =
+            r#"{"Statement":[{"Effect":"Deny","Effect":"Allow","Action":"a:b","Action":"c:d"}]}"#;
+        let p = Policy::parse(text).unwrap();
+        assert_eq!(p.statements()[0].effect(), Effect::Allow);
+        assert_eq!(p.statements()[0].action().values, vec!["c:d"]);
+        let text = r#"{"Statement":[{"Effect":"Allow","Action":"a:b","NotAction":"c:d"}]}"#;
+        let e = Policy::parse(text).unwrap_err();
+        assert!(e.message().contains("both `Action` and `NotAction`"), "{e}");
     }
 
     #[test]
