@@ -61,6 +61,11 @@ impl Template {
         Template { pieces }
     }
 
+    /// Builds a template from pieces already split (e.g. one ARN component of a parsed template).
+    pub fn from_pieces(pieces: Vec<Piece>) -> Template {
+        Template { pieces }
+    }
+
     /// Whether the template has any variable to resolve.
     pub fn has_variables(&self) -> bool {
         self.pieces.iter().any(|p| matches!(p, Piece::Var { .. }))
