@@ -1,2 +1,89 @@
-//! The `warden` command.
-fn main() {}
+//! The `warden` command: simulate and validate AWS IAM policies offline.
+//!
+//! Thin on purpose: each subcommand lives in its own file and every decision comes from
+//! `warden-core`, the same evaluator the server uses.
+
+mod bulk;
+mod error;
+mod input;
+mod output;
+mod simulate;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use error::CliError;
+use std::io::Write;
+use std::process::ExitCode;
+
+const ABOUT: &str = "Simulate and validate AWS IAM policies offline, as AWS evaluates them";
+
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\nAn offline, AWS-faithful IAM policy engine: the decisions and messages of AWS's policy \
+     simulator and validator,\nwith no AWS account and no network."
+);
+
+const AFTER_HELP: &str = "\
+Examples:
+  warden simulate --policy ecs.json --action iam:PassRole \\
+      --resource arn:aws:iam::123456789012:role/task --context iam:PassedToService=ecs-tasks.amazonaws.com
+  warden simulate --cli-input-json file://request.json
+  warden simulate --policy ecs.json --requests requests.jsonl
+  warden validate --policy-type trust trust.json
+
+Exit codes: 0 success; 1 a policy is invalid or a --requests line failed; 2 usage or input error.";
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "warden",
+    version,
+    long_version = LONG_VERSION,
+    about = ABOUT,
+    after_help = AFTER_HELP,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decide requests against policies, as `aws iam simulate-custom-policy` does
+    #[command(
+        long_about = simulate::LONG_ABOUT,
+        after_help = simulate::AFTER_HELP
+    )]
+    Simulate(Box<simulate::SimulateArgs>),
+    /// Check policy documents as IAM and AWS Organizations do when they are created
+    #[command(long_about = validate::LONG_ABOUT, after_help = validate::AFTER_HELP)]
+    Validate(validate::ValidateArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // clap prints help and version (exit 0) and usage errors (exit 2) itself.
+        Err(e) => e.exit(),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = match cli.command {
+        Command::Simulate(args) => simulate::run(&args, &mut out),
+        Command::Validate(args) => validate::run(&args, &mut out),
+    };
+    let result = result.and_then(|code| {
+        out.flush().map_err(CliError::from)?;
+        Ok(code)
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            // Flush what was written before the error; a failure here changes nothing.
+            let _ = out.flush();
+            e.report()
+        }
+    }
+}

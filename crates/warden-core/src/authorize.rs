@@ -471,9 +471,11 @@ impl PolicySet {
             .as_ref()
             .map(|r| eval(r, LayerId::Resource, sink));
         let mut scp_fail = None;
+        let mut orgs_deny = false;
         if orgs_apply {
             for (i, level) in self.scps.iter().enumerate() {
                 let o = eval(level, LayerId::Scp, sink);
+                orgs_deny |= o.deny;
                 if !o.allow && scp_fail.is_none() {
                     scp_fail = Some(i);
                 }
@@ -483,6 +485,7 @@ impl PolicySet {
         if rcps_apply {
             for (i, level) in self.rcps.iter().enumerate() {
                 let o = eval(level, LayerId::Rcp, sink);
+                orgs_deny |= o.deny;
                 if !o.allow && rcp_fail.is_none() {
                     rcp_fail = Some(i);
                 }
@@ -492,7 +495,9 @@ impl PolicySet {
         let boundary_ok = boundary.map(|b| b.allow && !b.deny);
         let orgs_present =
             (orgs_apply && !self.scps.is_empty()) || (rcps_apply && !self.rcps.is_empty());
-        let orgs_ok = orgs_present.then_some(scp_fail.is_none() && rcp_fail.is_none());
+        // The organization allows when no SCP or RCP denies and every level allows.
+        let orgs_ok =
+            orgs_present.then_some(!orgs_deny && scp_fail.is_none() && rcp_fail.is_none());
         let done = |d: EvalDecision, r: Reason| (d, r, boundary_ok, orgs_ok);
 
         // 1. An explicit deny in any policy wins.

@@ -146,15 +146,28 @@ fn pass_role(stmt: &Stmt<'_>, sink: &mut Sink<'_>) {
             .any(|a| actions::glob_matches(a.text, "iam:PassRole"));
     let star = resource.element == "Resource" && resource.items.iter().any(|r| r.text == "*");
     if passes_role && star {
-        let d = Diagnostic::warning(
-            "PASS_ROLE_WITH_STAR_IN_RESOURCE",
-            "Allowing iam:PassRole on every resource lets this identity pass any role to a \
-             service; name the roles' ARNs or add an iam:PassedToService condition.",
-        )
-        .located(Some(stmt.location(Some("Resource"))))
-        .at(sink.position(resource.value_span.start));
+        // Access Analyzer flags this even when the statement is conditioned
+        // (`access-analyzer-reference-policy-checks.html`); the advice depends on whether it is.
+        let message = if stmt_has_condition_key(stmt, "iam:PassedToService") {
+            "Allowing iam:PassRole on every resource lets this identity pass any role in the \
+             account to the services its iam:PassedToService condition names; name the roles' \
+             ARNs to narrow it."
+        } else {
+            "Allowing iam:PassRole on every resource lets this identity pass any role to any \
+             service; name the roles' ARNs or add an iam:PassedToService condition."
+        };
+        let d = Diagnostic::warning("PASS_ROLE_WITH_STAR_IN_RESOURCE", message)
+            .located(Some(stmt.location(Some("Resource"))))
+            .at(sink.position(resource.value_span.start));
         sink.warnings.push(d);
     }
+}
+
+/// Whether the statement has a condition on `key` (case-insensitive, as IAM reads keys).
+fn stmt_has_condition_key(stmt: &Stmt<'_>, key: &str) -> bool {
+    stmt.condition
+        .as_ref()
+        .is_some_and(|(_, clauses)| clauses.iter().any(|c| c.key.text.eq_ignore_ascii_case(key)))
 }
 
 #[cfg(test)]

@@ -1,0 +1,641 @@
+//! The `warden` binary, run as users run it: real files in a temporary directory, outputs
+//! pinned with insta snapshots (`INSTA_UPDATE=always cargo test -p warden-cli` rewrites them).
+
+use std::error::Error;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+type Result<T = ()> = std::result::Result<T, Box<dyn Error>>;
+
+/// AmazonECS_FullAccess, verbatim from the seed
+/// (`amazon-ecs-managed-policies-and-trust-relationships.txt`): statements 4-6 allow
+/// iam:PassRole to ecs-tasks.amazonaws.com on any role and to ec2.amazonaws.com only on
+/// `ecsInstanceRole*`.
+const ECS_FULL_ACCESS: &str = r#"{ "Version": "2012-10-17", "Statement": [ { "Effect": "Allow", "Action": [ "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DeregisterScalableTarget", "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingActivities", "application-autoscaling:DescribeScalingPolicies", "application-autoscaling:PutScalingPolicy", "application-autoscaling:RegisterScalableTarget", "appmesh:ListMeshes", "appmesh:ListVirtualNodes", "appmesh:DescribeVirtualNode", "autoscaling:UpdateAutoScalingGroup", "autoscaling:CreateAutoScalingGroup", "autoscaling:CreateLaunchConfiguration", "autoscaling:DeleteAutoScalingGroup", "autoscaling:DeleteLaunchConfiguration", "autoscaling:Describe*", "cloudformation:CreateStack", "cloudformation:DeleteStack", "cloudformation:DescribeStack*", "cloudformation:UpdateStack", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms", "cloudwatch:GetMetricStatistics", "cloudwatch:PutMetricAlarm", "codedeploy:CreateApplication", "codedeploy:CreateDeployment", "codedeploy:CreateDeploymentGroup", "codedeploy:GetApplication", "codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup", "codedeploy:ListApplications", "codedeploy:ListDeploymentGroups", "codedeploy:ListDeployments", "codedeploy:StopDeployment", "codedeploy:GetDeploymentTarget", "codedeploy:ListDeploymentTargets", "codedeploy:GetDeploymentConfig", "codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision", "codedeploy:BatchGetApplicationRevisions", "codedeploy:BatchGetDeploymentGroups", "codedeploy:BatchGetDeployments", "codedeploy:BatchGetApplications", "codedeploy:ListApplicationRevisions", "codedeploy:ListDeploymentConfigs", "codedeploy:ContinueDeployment", "sns:ListTopics", "lambda:ListFunctions", "ec2:AssociateRouteTable", "ec2:AttachInternetGateway", "ec2:AuthorizeSecurityGroupIngress", "ec2:CancelSpotFleetRequests", "ec2:CreateInternetGateway", "ec2:CreateLaunchTemplate", "ec2:CreateRoute", "ec2:CreateRouteTable", "ec2:CreateSecurityGroup", "ec2:CreateSubnet", "ec2:CreateVpc", "ec2:DeleteLaunchTemplate", "ec2:DeleteSubnet", "ec2:DeleteVpc", "ec2:Describe*", "ec2:DetachInternetGateway", "ec2:DisassociateRouteTable", "ec2:ModifySubnetAttribute", "ec2:ModifyVpcAttribute", "ec2:RunInstances", "ec2:RequestSpotFleet", "elasticloadbalancing:CreateListener", "elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateRule", "elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:DeleteListener", "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:DeleteRule", "elasticloadbalancing:DeleteTargetGroup", "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTargetGroups", "ecs:*", "events:DescribeRule", "events:DeleteRule", "events:ListRuleNamesByTarget", "events:ListTargetsByRule", "events:PutRule", "events:PutTargets", "events:RemoveTargets", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfiles", "iam:ListRoles", "logs:CreateLogGroup", "logs:DescribeLogGroups", "logs:FilterLogEvents", "route53:GetHostedZone", "route53:ListHostedZonesByName", "route53:CreateHostedZone", "route53:DeleteHostedZone", "route53:GetHealthCheck", "servicediscovery:CreatePrivateDnsNamespace", "servicediscovery:CreateService", "servicediscovery:GetNamespace", "servicediscovery:GetOperation", "servicediscovery:GetService", "servicediscovery:ListNamespaces", "servicediscovery:ListServices", "servicediscovery:UpdateService", "servicediscovery:DeleteService" ], "Resource": [ "*" ] }, { "Effect": "Allow", "Action": [ "ssm:GetParametersByPath", "ssm:GetParameters", "ssm:GetParameter" ], "Resource": "arn:aws:ssm:*:*:parameter/aws/service/ecs*" }, { "Effect": "Allow", "Action": [ "ec2:DeleteInternetGateway", "ec2:DeleteRoute", "ec2:DeleteRouteTable", "ec2:DeleteSecurityGroup" ], "Resource": [ "*" ], "Condition": { "StringLike": { "ec2:ResourceTag/aws:cloudformation:stack-name": "EC2ContainerService-*" } } }, { "Action": "iam:PassRole", "Effect": "Allow", "Resource": [ "*" ], "Condition": { "StringLike": { "iam:PassedToService": "ecs-tasks.amazonaws.com" } } }, { "Action": "iam:PassRole", "Effect": "Allow", "Resource": [ "arn:aws:iam::*:role/ecsInstanceRole*" ], "Condition": { "StringLike": { "iam:PassedToService": [ "ec2.amazonaws.com", "ec2.amazonaws.com.cn" ] } } }, { "Action": "iam:PassRole", "Effect": "Allow", "Resource": [ "arn:aws:iam::*:role/ecsAutoscaleRole*" ], "Condition": { "StringLike": { "iam:PassedToService": [ "application-autoscaling.amazonaws.com", "application-autoscaling.amazonaws.com.cn" ] } } }, { "Effect": "Allow", "Action": "iam:CreateServiceLinkedRole", "Resource": "*", "Condition": { "StringLike": { "iam:AWSServiceName": [ "ecs.amazonaws.com", "spot.amazonaws.com", "spotfleet.amazonaws.com", "ecs.application-autoscaling.amazonaws.com", "autoscaling.amazonaws.com" ] } } } ] }"#;
+
+/// AmazonEC2ContainerServiceTaskRole's trust relationship, verbatim from the seed.
+const ECS_TASKS_TRUST: &str = r#"{ "Version": "2012-10-17", "Statement": [ { "Sid": "", "Effect": "Allow", "Principal": { "Service": "ecs-tasks.amazonaws.com" }, "Action": "sts:AssumeRole" } ] }"#;
+
+const TASK_ROLE: &str = "arn:aws:iam::123456789012:role/ecsTaskRole";
+const INSTANCE_ROLE: &str = "arn:aws:iam::123456789012:role/ecsInstanceRole";
+
+/// A temporary directory the command runs in, so outputs name files by relative paths.
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new() -> Result<Dir> {
+        Ok(Dir(tempfile::Builder::new()
+            .prefix("warden-cli-")
+            .tempdir()?))
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    fn write(&self, name: &str, text: &str) -> Result<&Dir> {
+        std::fs::write(self.path().join(name), text)?;
+        Ok(self)
+    }
+
+    /// Runs `warden ARGS` here and renders the exit code, stdout and stderr for a snapshot.
+    fn run(&self, args: &[&str]) -> Result<String> {
+        self.run_with_stdin(args, "")
+    }
+
+    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Result<String> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_warden"))
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        if let Some(mut input) = child.stdin.take() {
+            input.write_all(stdin.as_bytes())?;
+        }
+        let out = child.wait_with_output()?;
+        let code = out
+            .status
+            .code()
+            .map_or_else(|| "killed by a signal".to_string(), |c| c.to_string());
+        Ok(format!(
+            "exit code: {code}\n--- stdout\n{}--- stderr\n{}",
+            String::from_utf8(out.stdout)?,
+            String::from_utf8(out.stderr)?
+        ))
+    }
+}
+
+/// The exit code line of a rendered run.
+fn exit_code(rendered: &str) -> &str {
+    rendered.lines().next().unwrap_or_default()
+}
+
+fn ecs_dir() -> Result<Dir> {
+    let dir = Dir::new()?;
+    dir.write("AmazonECS_FullAccess.json", ECS_FULL_ACCESS)?
+        .write("ecs-tasks-trust.json", ECS_TASKS_TRUST)?;
+    Ok(dir)
+}
+
+/// A SimulateCustomPolicy request as awscli's --cli-input-json takes it.
+fn cli_input(
+    policy: &str,
+    actions: &[&str],
+    resources: &[&str],
+    passed_to: &str,
+) -> Result<String> {
+    Ok(serde_json::to_string_pretty(&serde_json::json!({
+        "PolicyInputList": [policy],
+        "ActionNames": actions,
+        "ResourceArns": resources,
+        "CallerArn": "arn:aws:iam::123456789012:user/ci-deployer",
+        "ContextEntries": [{
+            "ContextKeyName": "iam:PassedToService",
+            "ContextKeyValues": [passed_to],
+            "ContextKeyType": "string"
+        }]
+    }))?)
+}
+
+// ---- simulate --cli-input-json ----
+
+#[test]
+fn cli_input_json_inline() -> Result {
+    let dir = Dir::new()?;
+    let policy = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\n      \"Sid\": \"ReadLogs\",\n      \"Effect\": \"Allow\",\n      \"Action\": \"s3:GetObject\",\n      \"Resource\": \"arn:aws:s3:::logs/*\"\n    }\n  ]\n}";
+    let request = serde_json::json!({
+        "PolicyInputList": [policy],
+        "ActionNames": ["s3:GetObject", "s3:PutObject"],
+        "ResourceArns": ["arn:aws:s3:::logs/2024/app.log"]
+    })
+    .to_string();
+    insta::assert_snapshot!(dir.run(&["simulate", "--cli-input-json", &request])?);
+    Ok(())
+}
+
+#[test]
+fn cli_input_json_from_file_ecs_passrole() -> Result {
+    let dir = ecs_dir()?;
+    let request = cli_input(
+        ECS_FULL_ACCESS,
+        &["iam:PassRole"],
+        &[TASK_ROLE, INSTANCE_ROLE],
+        "ec2.amazonaws.com",
+    )?;
+    dir.write("request.json", &request)?;
+    insta::assert_snapshot!(dir.run(&["simulate", "--cli-input-json", "file://request.json"])?);
+    Ok(())
+}
+
+#[test]
+fn cli_input_json_with_text_output_names_policy_ids() -> Result {
+    let dir = ecs_dir()?;
+    let request = cli_input(
+        ECS_FULL_ACCESS,
+        &["iam:PassRole"],
+        &[TASK_ROLE],
+        "ecs-tasks.amazonaws.com",
+    )?;
+    dir.write("request.json", &request)?;
+    insta::assert_snapshot!(dir.run(&[
+        "simulate",
+        "--cli-input-json",
+        "file://request.json",
+        "--output",
+        "text"
+    ])?);
+    Ok(())
+}
+
+#[test]
+fn flags_override_cli_input_json_keys() -> Result {
+    let dir = ecs_dir()?;
+    let request = cli_input(
+        ECS_FULL_ACCESS,
+        &["iam:PassRole"],
+        &[TASK_ROLE],
+        "ec2.amazonaws.com",
+    )?;
+    dir.write("request.json", &request)?;
+    // The JSON passes the task role to EC2 (denied); --context replaces ContextEntries.
+    insta::assert_snapshot!(dir.run(&[
+        "simulate",
+        "--cli-input-json",
+        "file://request.json",
+        "--context",
+        "iam:PassedToService=ecs-tasks.amazonaws.com",
+        "--output",
+        "table"
+    ])?);
+    Ok(())
+}
+
+#[test]
+fn cli_input_json_pagination() -> Result {
+    let dir = Dir::new()?;
+    let request = serde_json::json!({
+        "PolicyInputList": [r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}"#],
+        "ActionNames": ["sqs:SendMessage", "sqs:ReceiveMessage", "sns:Publish"],
+        "MaxItems": 2
+    });
+    dir.write("page1.json", &request.to_string())?;
+    let first = dir.run(&["simulate", "--cli-input-json", "file://page1.json"])?;
+    let mut request = request;
+    request["Marker"] = serde_json::json!("2");
+    dir.write("page2.json", &request.to_string())?;
+    let second = dir.run(&["simulate", "--cli-input-json", "file://page2.json"])?;
+    insta::assert_snapshot!(format!("{first}\n=== next page\n{second}"));
+    Ok(())
+}
+
+#[test]
+fn cli_input_json_errors() -> Result {
+    let dir = ecs_dir()?;
+    dir.write(
+        "bad-policy.json",
+        r#"{"PolicyInputList": ["{\"Statement\": ["], "ActionNames": ["s3:GetObject"]}"#,
+    )?;
+    let runs = [
+        vec!["simulate", "--cli-input-json", r#"{"PolicyInput": []}"#],
+        vec!["simulate", "--cli-input-json", r#"{"PolicyInputList": ["#],
+        vec!["simulate", "--cli-input-json", "AmazonECS_FullAccess.json"],
+        vec!["simulate", "--cli-input-json", "file://missing.json"],
+        vec!["simulate", "--cli-input-json", "file://bad-policy.json"],
+        vec![
+            "simulate",
+            "--cli-input-json",
+            r#"{"PolicyInputList": ["{\"Statement\": []}"]}"#,
+        ],
+    ];
+    let mut all = String::new();
+    for args in &runs {
+        let out = dir.run(args)?;
+        assert_eq!(exit_code(&out), "exit code: 2", "{args:?}: {out}");
+        all.push_str(&format!("$ warden {}\n{out}\n", args.join(" ")));
+    }
+    insta::assert_snapshot!(all);
+    Ok(())
+}
+
+// ---- simulate with flags: the seed's ECS case ----
+
+#[test]
+fn ecs_pass_task_role_to_ecs_tasks_is_allowed() -> Result {
+    let dir = ecs_dir()?;
+    let out = dir.run(&[
+        "simulate",
+        "--policy",
+        "AmazonECS_FullAccess.json",
+        "--action",
+        "iam:PassRole",
+        "--resource",
+        TASK_ROLE,
+        "--context",
+        "iam:PassedToService=ecs-tasks.amazonaws.com",
+    ])?;
+    assert!(out.contains("allowed: iam:PassRole"), "{out}");
+    insta::assert_snapshot!(out);
+    Ok(())
+}
+
+#[test]
+fn ecs_pass_task_role_to_ec2_is_implicitly_denied() -> Result {
+    let dir = ecs_dir()?;
+    let out = dir.run(&[
+        "simulate",
+        "--policy",
+        "file://AmazonECS_FullAccess.json",
+        "--action",
+        "iam:PassRole",
+        "--resource",
+        TASK_ROLE,
+        "--resource",
+        INSTANCE_ROLE,
+        "--context",
+        "iam:PassedToService=ec2.amazonaws.com",
+    ])?;
+    assert!(
+        out.contains(&format!("implicitDeny: iam:PassRole on {TASK_ROLE}")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("allowed: iam:PassRole on {INSTANCE_ROLE}")),
+        "{out}"
+    );
+    insta::assert_snapshot!(out);
+    Ok(())
+}
+
+#[test]
+fn ecs_table() -> Result {
+    let dir = ecs_dir()?;
+    insta::assert_snapshot!(dir.run(&[
+        "simulate",
+        "--policy",
+        "AmazonECS_FullAccess.json",
+        "--action",
+        "iam:PassRole",
+        "--action",
+        "ecs:RunTask",
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        TASK_ROLE,
+        "--resource",
+        INSTANCE_ROLE,
+        "--context",
+        "iam:PassedToService=ec2.amazonaws.com",
+        "--output",
+        "table",
+    ])?);
+    Ok(())
+}
+
+#[test]
+fn ecs_json_output_of_flags() -> Result {
+    let dir = ecs_dir()?;
+    insta::assert_snapshot!(dir.run(&[
+        "simulate",
+        "--policy",
+        "AmazonECS_FullAccess.json",
+        "--action",
+        "iam:PassRole",
+        "--resource",
+        TASK_ROLE,
+        "--context",
+        "iam:PassedToService=ecs-tasks.amazonaws.com",
+        "--output",
+        "json",
+    ])?);
+    Ok(())
+}
+
+#[test]
+fn missing_context_key() -> Result {
+    let dir = ecs_dir()?;
+    let text = dir.run(&[
+        "simulate",
+        "--policy",
+        "AmazonECS_FullAccess.json",
+        "--action",
+        "iam:PassRole",
+        "--resource",
+        TASK_ROLE,
+    ])?;
+    assert!(
+        text.contains("missing context keys: iam:PassedToService"),
+        "{text}"
+    );
+    let table = dir.run(&[
+        "simulate",
+        "--policy",
+        "AmazonECS_FullAccess.json",
+        "--action",
+        "iam:PassRole",
+        "--resource",
+        TASK_ROLE,
+        "-o",
+        "table",
+    ])?;
+    let json = dir.run(&[
+        "simulate",
+        "--policy",
+        "AmazonECS_FullAccess.json",
+        "--action",
+        "iam:PassRole",
+        "--resource",
+        TASK_ROLE,
+        "-o",
+        "json",
+    ])?;
+    insta::assert_snapshot!(format!("{text}\n=== table\n{table}\n=== json\n{json}"));
+    Ok(())
+}
+
+#[test]
+fn trust_policy_and_service_callers() -> Result {
+    let dir = ecs_dir()?;
+    let mut all = String::new();
+    for caller in ["ecs-tasks.amazonaws.com", "ec2.amazonaws.com"] {
+        let out = dir.run(&[
+            "simulate",
+            "--resource-policy",
+            "ecs-tasks-trust.json",
+            "--caller",
+            caller,
+            "--action",
+            "sts:AssumeRole",
+            "--resource",
+            TASK_ROLE,
+        ])?;
+        all.push_str(&format!("$ --caller {caller}\n{out}\n"));
+    }
+    insta::assert_snapshot!(all);
+    Ok(())
+}
+
+#[test]
+fn boundary_and_scp_levels_explain_denials() -> Result {
+    let dir = ecs_dir()?;
+    dir.write(
+        "boundary.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"OnlyEcs","Effect":"Allow","Action":"ecs:*","Resource":"*"}]}"#,
+    )?
+    .write(
+        "scp-root.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    )?
+    .write(
+        "scp-ou.json",
+        "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\"Sid\": \"NoIamWrites\", \"Effect\": \"Deny\", \"Action\": \"iam:PassRole\", \"Resource\": \"*\"},\n    {\"Effect\": \"Allow\", \"Action\": [\"ecs:*\", \"iam:*\"], \"Resource\": \"*\"}\n  ]\n}",
+    )?
+    .write(
+        "scp-region.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ecs:*","iam:*"],"Resource":"*"}]}"#,
+    )?;
+    let boundary = dir.run(&[
+        "simulate",
+        "--policy",
+        "AmazonECS_FullAccess.json",
+        "--boundary",
+        "boundary.json",
+        "--caller",
+        "arn:aws:iam::123456789012:user/alice",
+        "--action",
+        "iam:PassRole",
+        "--action",
+        "ecs:RunTask",
+        "--context",
+        "iam:PassedToService=ecs-tasks.amazonaws.com",
+    ])?;
+    let scps = dir.run(&[
+        "simulate",
+        "--policy",
+        "AmazonECS_FullAccess.json",
+        "--scp",
+        "scp-root.json",
+        "--scp",
+        "scp-ou.json,scp-region.json",
+        "--caller",
+        "arn:aws:iam::123456789012:user/alice",
+        "--action",
+        "iam:PassRole",
+        "--action",
+        "ecs:RunTask",
+        "--action",
+        "ec2:RunInstances",
+        "--context",
+        "iam:PassedToService=ecs-tasks.amazonaws.com",
+    ])?;
+    insta::assert_snapshot!(format!("{boundary}\n=== scps\n{scps}"));
+    Ok(())
+}
+
+#[test]
+fn simulate_usage_and_input_errors() -> Result {
+    let dir = ecs_dir()?;
+    dir.write("broken.json", "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Allow\", \"Action\": 3, \"Resource\": \"*\"}]\n}")?;
+    let runs: [&[&str]; 6] = [
+        &["simulate", "--policy", "AmazonECS_FullAccess.json"],
+        &["simulate", "--action", "s3:GetObject"],
+        &[
+            "simulate",
+            "--policy",
+            "missing.json",
+            "--action",
+            "s3:GetObject",
+        ],
+        &[
+            "simulate",
+            "--policy",
+            "broken.json",
+            "--action",
+            "s3:GetObject",
+        ],
+        &[
+            "simulate",
+            "--policy",
+            "AmazonECS_FullAccess.json",
+            "--action",
+            "s3:GetObject",
+            "--context",
+            "iam:PassedToService",
+        ],
+        &[
+            "simulate",
+            "--policy",
+            "AmazonECS_FullAccess.json",
+            "--action",
+            "s3:GetObject",
+            "--caller",
+            "somebody",
+        ],
+    ];
+    let mut all = String::new();
+    for args in runs {
+        let out = dir.run(args)?;
+        assert_eq!(exit_code(&out), "exit code: 2", "{args:?}: {out}");
+        all.push_str(&format!("$ warden {}\n{out}\n", args.join(" ")));
+    }
+    insta::assert_snapshot!(all);
+    Ok(())
+}
+
+// ---- simulate --requests ----
+
+#[test]
+fn requests_jsonl_with_a_bad_line() -> Result {
+    let dir = ecs_dir()?;
+    let lines = [
+        format!(r#"{{"action": "iam:PassRole", "resource": "{TASK_ROLE}", "context": {{"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}}"#),
+        format!(r#"{{"principal": "arn:aws:iam::123456789012:user/alice", "action": "iam:PassRole", "resource": "{TASK_ROLE}", "context": {{"iam:PassedToService": "ec2.amazonaws.com"}}}}"#),
+        String::new(),
+        format!(r#"{{"action": "iam:PassRole", "resource": "{TASK_ROLE}""#),
+        format!(r#"{{"action": "iam:PassRole", "resource": "{INSTANCE_ROLE}"}}"#),
+        r#"{"action": "ecs:RunTask", "context": {"aws:TagKeys": ["team", "env"], "aws:MultiFactorAuthAge": 30}}"#.to_string(),
+        r#"{"action": "ecs:RunTask", "principal": "nobody"}"#.to_string(),
+        r#"{"action": "ecs:RunTask", "role": "x"}"#.to_string(),
+    ];
+    dir.write("requests.jsonl", &(lines.join("\n") + "\n"))?;
+    let out = dir.run(&[
+        "simulate",
+        "--policy",
+        "AmazonECS_FullAccess.json",
+        "--caller",
+        "arn:aws:iam::123456789012:role/deployer",
+        "--requests",
+        "requests.jsonl",
+    ])?;
+    assert_eq!(exit_code(&out), "exit code: 1", "{out}");
+    insta::assert_snapshot!(out);
+    Ok(())
+}
+
+#[test]
+fn requests_from_stdin() -> Result {
+    let dir = ecs_dir()?;
+    let line = format!(
+        r#"{{"action": "iam:PassRole", "resource": "{TASK_ROLE}", "context": {{"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}}"#
+    );
+    let out = dir.run_with_stdin(
+        &[
+            "simulate",
+            "--policy",
+            "AmazonECS_FullAccess.json",
+            "--requests",
+            "-",
+        ],
+        &format!("{line}\n"),
+    )?;
+    assert_eq!(exit_code(&out), "exit code: 0", "{out}");
+    insta::assert_snapshot!(out);
+    Ok(())
+}
+
+// ---- validate ----
+
+#[test]
+fn validate_exit_codes() -> Result {
+    let dir = ecs_dir()?;
+    dir.write(
+        "bad.json",
+        "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\"Effect\": \"allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"},\n    {\"Sid\": \"Empty\", \"Effect\": \"Allow\", \"Action\": [], \"Resource\": \"*\"}\n  ]\n}\n",
+    )?;
+    let runs: [(&[&str], &str); 7] = [
+        (
+            &[
+                "validate",
+                "--policy-type",
+                "identity",
+                "AmazonECS_FullAccess.json",
+            ],
+            "0",
+        ),
+        (
+            &[
+                "validate",
+                "--policy-type",
+                "trust",
+                "file://ecs-tasks-trust.json",
+            ],
+            "0",
+        ),
+        (
+            &[
+                "validate",
+                "--policy-type",
+                "identity",
+                "AmazonECS_FullAccess.json",
+                "bad.json",
+            ],
+            "1",
+        ),
+        (
+            &[
+                "validate",
+                "--policy-type",
+                "identity",
+                "ecs-tasks-trust.json",
+            ],
+            "1",
+        ),
+        (
+            &[
+                "validate",
+                "--policy-type",
+                "identity",
+                "missing.json",
+                "bad.json",
+            ],
+            "2",
+        ),
+        (&["validate", "--policy-type", "admin", "bad.json"], "2"),
+        (&["validate", "--policy-type", "identity"], "2"),
+    ];
+    let mut all = String::new();
+    for (args, code) in runs {
+        let out = dir.run(args)?;
+        assert_eq!(
+            exit_code(&out),
+            format!("exit code: {code}"),
+            "{args:?}: {out}"
+        );
+        all.push_str(&format!("$ warden {}\n{out}\n", args.join(" ")));
+    }
+    insta::assert_snapshot!(all);
+    Ok(())
+}
+
+#[test]
+fn validate_json_output() -> Result {
+    let dir = Dir::new()?;
+    dir.write(
+        "scp.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ec2:*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":"eu-west-1"}}},{"Effect":"Allow","Action":[],"Resource":"*"}]}"#,
+    )?;
+    let out = dir.run(&["validate", "-t", "scp", "-o", "json", "scp.json"])?;
+    assert_eq!(exit_code(&out), "exit code: 1", "{out}");
+    insta::assert_snapshot!(out);
+    Ok(())
+}
+
+// ---- help and version ----
+
+#[test]
+fn help_and_version() -> Result {
+    let dir = Dir::new()?;
+    let version = dir.run(&["--version"])?;
+    assert!(version.contains(env!("CARGO_PKG_VERSION")), "{version}");
+    let help = dir.run(&["--help"])?;
+    let simulate = dir.run(&["simulate", "--help"])?;
+    let validate = dir.run(&["validate", "--help"])?;
+    insta::assert_snapshot!(format!(
+        "{help}\n=== simulate --help\n{simulate}\n=== validate --help\n{validate}"
+    ));
+    Ok(())
+}
