@@ -9,6 +9,7 @@ use crate::json::Position;
 use crate::policy::{Effect, Policy, PolicyType, PrincipalBlock, Statement};
 use crate::variables::Template;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 /// A policy ready for evaluation, with the name it is reported under.
@@ -152,7 +153,8 @@ impl CompiledStatement {
                 .action
                 .values
                 .iter()
-                .map(|a| Glob::new(&a.to_ascii_lowercase()))
+                // The same lower-casing as the request's action (`authorize::lower_ascii`, else `to_lowercase`).
+                .map(|a| Glob::new(&a.to_lowercase()))
                 .collect(),
             not_action: s.action.negated,
             resources: s.resource.as_ref().map(|r| Resources {
@@ -263,8 +265,8 @@ impl Layer {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ActionIndex {
     refs: Vec<StatementRef>,
-    exact: HashMap<Box<str>, Vec<u32>>,
-    by_service: HashMap<Box<str>, Vec<(Glob, u32)>>,
+    exact: HashMap<Box<str>, Vec<u32>, ActionHash>,
+    by_service: HashMap<Box<str>, Vec<(Glob, u32)>, ActionHash>,
     general: Vec<(Glob, u32)>,
     negated: Vec<u32>,
 }
@@ -342,6 +344,65 @@ impl ActionIndex {
                 visit(flat);
             }
         }
+    }
+}
+
+/// The index's hasher: keys are short action and service names, and hashing them is a good
+/// part of a decision's cost, so a multiply-rotate hash over 8-byte words (FxHash's mixing)
+/// replaces SipHash. Flooding is not a concern: keys come from policies, and a request's
+/// action only probes, it never inserts.
+type ActionHash = BuildHasherDefault<WordHasher>;
+
+#[derive(Default)]
+struct WordHasher {
+    hash: u64,
+}
+
+impl WordHasher {
+    const K: u64 = 0xf135_7aea_2e62_a9c5;
+
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(26) ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for WordHasher {
+    #[inline]
+    fn write(&mut self, mut bytes: &[u8]) {
+        // Fixed-size reads only: a variable-length copy of the tail would be a `memcpy` call.
+        while let Some((word, rest)) = bytes.split_first_chunk::<8>() {
+            self.add(u64::from_le_bytes(*word));
+            bytes = rest;
+        }
+        if let Some((word, rest)) = bytes.split_first_chunk::<4>() {
+            self.add(u64::from(u32::from_le_bytes(*word)));
+            bytes = rest;
+        }
+        if let Some((word, rest)) = bytes.split_first_chunk::<2>() {
+            self.add(u64::from(u16::from_le_bytes(*word)));
+            bytes = rest;
+        }
+        if let Some(&b) = bytes.first() {
+            self.add(u64::from(b));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
+    }
+
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        // hashbrown takes its control bits from the top of the hash: fold the well-mixed
+        // high bits down too, so both ends carry entropy.
+        self.hash ^ (self.hash >> 29)
     }
 }
 

@@ -169,7 +169,7 @@ impl Glob {
             Kind::Exact(s) => input == &**s,
             Kind::Prefix(s) => input.starts_with(&**s),
             Kind::Suffix(s) => input.ends_with(&**s),
-            Kind::Contains(s) => input.contains(&**s),
+            Kind::Contains(s) => find_literal(input, s).is_some(),
             Kind::General(g) => g.matches(input),
         }
     }
@@ -215,6 +215,34 @@ fn start_of_last_chars(s: &str, n: usize) -> Option<usize> {
     s.char_indices().rev().nth(n - 1).map(|(i, _)| i)
 }
 
+/// The byte offset of the leftmost `needle` in `hay`, as `str::find` gives it. The literal parts
+/// of policy patterns and the ARNs they meet are short, and setting up `str::find`'s Two-Way
+/// searcher costs more than a first-byte scan then costs to run. The scan is quadratic at
+/// worst, so past a small budget of `hay.len() * needle.len()` it is left to `str::find`.
+/// A match of a whole UTF-8 needle always starts on a character boundary, so the byte scan
+/// finds what `str::find` finds.
+fn find_literal(hay: &str, needle: &str) -> Option<usize> {
+    const BUDGET: usize = 8 * 1024;
+    let n = needle.as_bytes();
+    let Some((&first, tail)) = n.split_first() else {
+        return Some(0);
+    };
+    if hay.len().saturating_mul(n.len()) > BUDGET {
+        return hay.find(needle);
+    }
+    let h = hay.as_bytes();
+    let last = h.len().checked_sub(n.len())?;
+    let mut from = 0;
+    while from <= last {
+        let at = from + h.get(from..=last)?.iter().position(|&b| b == first)?;
+        if h.get(at + 1..at + n.len()) == Some(tail) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 impl Segment {
     /// Matches this segment exactly at byte offset `at`; returns the end offset.
     fn match_at(&self, input: &str, at: usize) -> Option<usize> {
@@ -238,7 +266,7 @@ impl Segment {
     fn find(&self, input: &str, from: usize) -> Option<usize> {
         if let [Part::Lit(s)] = self.parts.as_slice() {
             let rest = input.get(from..)?;
-            return rest.find(&**s).map(|i| from + i + s.len());
+            return find_literal(rest, s).map(|i| from + i + s.len());
         }
         let mut start = from;
         loop {
@@ -306,6 +334,37 @@ mod test {
         assert!(!m("*a*a*", "a"));
         assert!(m("a*a", "aa"));
         assert!(!m("a*a", "a"));
+    }
+
+    #[test]
+    fn find_literal_agrees_with_str_find() {
+        let long = "ab".repeat(3000);
+        let hays: [&str; 6] = [
+            "",
+            "a",
+            "arn:aws:ssm:us-east-1:123456789012:parameter/aws/service/ecs/x",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+            "x\u{e9}y\u{e9}z:role/\u{e9}",
+            // Past the budget: the `str::find` path.
+            &long,
+        ];
+        let needles = [
+            "",
+            "a",
+            ":",
+            "b",
+            "ab",
+            ":parameter/aws/service/ecs",
+            "aaaaaaaaaaaaaaaaaaaab",
+            "\u{e9}z",
+            "role/\u{e9}",
+            "zz",
+        ];
+        for h in hays {
+            for n in needles {
+                assert_eq!(find_literal(h, n), h.find(n), "{n:?} in {h:?}");
+            }
+        }
     }
 
     #[test]
