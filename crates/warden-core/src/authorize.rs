@@ -70,6 +70,17 @@ impl Request {
             self.context
                 .insert_default("aws:PrincipalType", ContextValue::string(kind));
         }
+        // `aws:PrincipalIsAWSService` is present in every request
+        // (`reference_policies_condition-keys.html#condition-keys-principalisawsservice`).
+        let is_service = if self.principal.is_service() {
+            "true"
+        } else {
+            "false"
+        };
+        self.context.insert_default(
+            "aws:PrincipalIsAWSService",
+            ContextValue::string(is_service),
+        );
         match &self.principal {
             Principal::User { name, .. } => {
                 let name = name.clone();
@@ -418,14 +429,16 @@ impl PolicySet {
         let p = &req.principal;
         let iam = p.is_iam();
         // SCPs bind the account's IAM principals, not service principals nor service-linked
-        // roles (`orgs_manage_policies_scps.html`); RCPs likewise skip service-linked roles and
-        // AWS service principals (`orgs_manage_policies_rcps.html`).
+        // roles (`orgs_manage_policies_scps.html`). RCPs bind every caller of the resource but
+        // service-linked roles (`orgs_manage_policies_rcps.html`, "Resources and entities not
+        // restricted by RCPs"): AWS's own RCP examples exempt AWS services with a
+        // `aws:PrincipalIsAWSService` condition, which they would not need otherwise.
         // Whether the principal is service-linked matters only when there are SCPs or RCPs
         // to skip, so the ARN is searched only then.
         let service_linked =
             (!self.scps.is_empty() || !self.rcps.is_empty()) && p.is_service_linked();
         let orgs_apply = iam && !service_linked;
-        let rcps_apply = !p.is_service() && !service_linked;
+        let rcps_apply = !service_linked;
 
         let mut explicit = false;
         let mut eval = |layer: &Layer, id: LayerId, sink: &mut S| -> Outcome {
