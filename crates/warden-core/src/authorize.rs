@@ -353,10 +353,16 @@ fn lower_ascii<'b>(action: &str, buf: &'b mut [u8; 128]) -> Option<&'b str> {
     std::str::from_utf8(dst).ok()
 }
 
-const ASSUME_ACTIONS: [&str; 3] = [
+/// The actions a role's trust policy must allow, even within the account: the assume actions,
+/// and the ones that go with them when a session carries tags, a source identity or context
+/// (`id_session-tags.html`, `id_credentials_temp_control-access_monitor.html`).
+const ASSUME_ACTIONS: [&str; 6] = [
     "sts:assumerole",
     "sts:assumerolewithsaml",
     "sts:assumerolewithwebidentity",
+    "sts:tagsession",
+    "sts:setsourceidentity",
+    "sts:setcontext",
 ];
 
 impl PolicySet {
