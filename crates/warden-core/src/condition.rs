@@ -179,6 +179,20 @@ impl CompiledCondition {
     }
 }
 
+/// Whether a request value can be read as the declared context key type (a number for
+/// `numeric`, an address or CIDR for `ip`, ...), as the simulator requires of `ContextEntries`.
+pub fn value_fits_type(kind: crate::context::ContextKeyType, value: &str) -> bool {
+    use crate::context::ContextKeyType as T;
+    match kind {
+        T::String | T::StringList => true,
+        T::Numeric | T::NumericList => Number::parse(value).is_some(),
+        T::Boolean | T::BooleanList => value::parse_bool(value).is_some(),
+        T::Ip | T::IpList => Network::parse(value).is_some(),
+        T::Binary | T::BinaryList => value::decode_base64(value).is_some(),
+        T::Date | T::DateList => value::parse_instant(value).is_some(),
+    }
+}
+
 /// Whether an operator name is one IAM knows (for the validator): `ForAnyValue:StringLikeIfExists`
 /// is, `StringEqualz`, `stringEquals` and `NullIfExists` are not. Names are case-sensitive.
 pub fn is_known_operator(name: &str) -> bool {

@@ -248,6 +248,16 @@ impl Simulation {
                     "a context entry has an empty ContextKeyName".into(),
                 ));
             }
+            if let Some(bad) = e
+                .context_key_values
+                .iter()
+                .find(|v| !crate::condition::value_fits_type(kind, v))
+            {
+                return Err(invalid(format!(
+                    "ContextKeyValues of `{}` must be of type {kind}: `{bad}` is not",
+                    e.context_key_name
+                )));
+            }
             context.insert(
                 e.context_key_name.clone(),
                 ContextValue::typed(kind, e.context_key_values.clone()),
@@ -480,6 +490,12 @@ mod test {
         let e = simulate_custom_policy(&r).unwrap_err();
         assert_eq!(e.code, "InvalidInput");
         assert!(e.message.contains("strung"), "{e}");
+        let r = req(
+            r#"{"PolicyInputList":["{\"Statement\":[]}"],"ActionNames":["s3:x"],"ContextEntries":[{"ContextKeyName":"aws:SourceIp","ContextKeyValues":["10.0.0.1","not-an-ip"],"ContextKeyType":"ipList"}]}"#,
+        );
+        let e = simulate_custom_policy(&r).unwrap_err();
+        assert_eq!(e.code, "InvalidInput");
+        assert!(e.message.contains("`not-an-ip`"), "{e}");
     }
 
     #[test]
