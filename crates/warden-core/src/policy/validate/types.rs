@@ -23,20 +23,21 @@ pub(super) fn is_identity_like(policy_type: PolicyType) -> bool {
     )
 }
 
-fn error(
+/// Reports a `MalformedPolicyDocument` at `span`, located at the statement and element, with
+/// what exactly is wrong when the message alone does not say.
+fn reject(
     sink: &mut Sink<'_>,
     stmt: &Stmt<'_>,
     element: Option<&str>,
     span: Span,
     message: impl Into<String>,
-) -> Diagnostic {
-    Diagnostic::error(MALFORMED, message)
+    detail: Option<String>,
+) {
+    let mut d = Diagnostic::error(MALFORMED, message)
         .located(Some(stmt.location(element)))
-        .at(sink.position(span.start))
-}
-
-fn push(sink: &mut Sink<'_>, diagnostic: Diagnostic) {
-    sink.errors.push(diagnostic);
+        .at(sink.position(span.start));
+    d.detail = detail;
+    sink.errors.push(d);
 }
 
 /// The per-type checks AWS makes with the JSON shape, before the version: fields a trust policy
@@ -47,50 +48,50 @@ pub(super) fn schema(doc: &Doc<'_>, policy_type: PolicyType, sink: &mut Sink<'_>
         match policy_type {
             PolicyType::Trust => {
                 if let Some(r) = &stmt.resource {
-                    let d = error(
+                    reject(
                         sink,
                         stmt,
                         Some(r.element),
                         r.key_span,
                         messages::prohibited(r.element),
+                        None,
                     );
-                    push(sink, d);
                 }
                 if let Some(p) = stmt
                     .principal
                     .as_ref()
                     .filter(|p| p.element == "NotPrincipal")
                 {
-                    let d = error(
+                    reject(
                         sink,
                         stmt,
                         Some(p.element),
                         p.key_span,
                         messages::prohibited(p.element),
+                        None,
                     );
-                    push(sink, d);
                 }
             }
             PolicyType::Resource => {
                 if stmt.principal.is_none() {
-                    let d = error(
+                    reject(
                         sink,
                         stmt,
                         None,
                         stmt.json.span,
                         messages::missing("Principal"),
+                        None,
                     );
-                    push(sink, d);
                 }
                 if stmt.resource.is_none() {
-                    let d = error(
+                    reject(
                         sink,
                         stmt,
                         None,
                         stmt.json.span,
                         messages::missing("Resource"),
+                        None,
                     );
-                    push(sink, d);
                 }
             }
             _ => {}
@@ -107,14 +108,14 @@ pub(super) fn late(doc: &Doc<'_>, policy_type: PolicyType, sink: &mut Sink<'_>) 
                 // An identity policy holding a trust policy's statement gets the principal
                 // message, not the resources one (terraform-provider-aws#13449 shows AWS's).
                 if let Some(p) = &stmt.principal {
-                    let d = error(
+                    reject(
                         sink,
                         stmt,
                         Some(p.element),
                         p.key_span,
                         messages::IDENTITY_PRINCIPAL,
+                        None,
                     );
-                    push(sink, d);
                 }
                 require_resources(stmt, sink);
             }
@@ -126,14 +127,14 @@ pub(super) fn late(doc: &Doc<'_>, policy_type: PolicyType, sink: &mut Sink<'_>) 
             }
             PolicyType::Scp => {
                 if let Some(p) = &stmt.principal {
-                    let d = error(
+                    reject(
                         sink,
                         stmt,
                         Some(p.element),
                         p.key_span,
                         messages::prohibited(p.element),
+                        None,
                     );
-                    push(sink, d);
                 }
                 require_resources(stmt, sink);
             }
@@ -145,18 +146,24 @@ pub(super) fn late(doc: &Doc<'_>, policy_type: PolicyType, sink: &mut Sink<'_>) 
 fn require_resources(stmt: &Stmt<'_>, sink: &mut Sink<'_>) {
     match &stmt.resource {
         None => {
-            let d = error(sink, stmt, None, stmt.json.span, messages::NO_RESOURCES);
-            push(sink, d);
+            reject(
+                sink,
+                stmt,
+                None,
+                stmt.json.span,
+                messages::NO_RESOURCES,
+                None,
+            );
         }
         Some(r) if r.items.is_empty() => {
-            let d = error(
+            reject(
                 sink,
                 stmt,
                 Some(r.element),
                 r.value_span,
                 messages::NO_RESOURCES,
+                None,
             );
-            push(sink, d);
         }
         Some(_) => {}
     }
@@ -166,56 +173,54 @@ fn trust(stmt: &Stmt<'_>, sink: &mut Sink<'_>) {
     match &stmt.principal {
         // `{"AWS": []}` names no one either.
         Some(p) if !p.star && p.entries.is_empty() => {
-            let d = error(
+            reject(
                 sink,
                 stmt,
                 Some(p.element),
                 p.key_span,
                 messages::TRUST_NO_PRINCIPAL,
+                None,
             );
-            push(sink, d);
         }
         Some(p) => check_principal_values(stmt, p, sink),
         None => {
-            let d = error(
+            reject(
                 sink,
                 stmt,
                 None,
                 stmt.json.span,
                 messages::TRUST_NO_PRINCIPAL,
+                None,
             );
-            push(sink, d);
         }
     }
     let Some(action) = &stmt.action else { return };
     if action.element == "NotAction" {
         // Warden's decision: "all but these" always covers actions a trust policy cannot name.
-        let d = error(
+        reject(
             sink,
             stmt,
             Some(action.element),
             action.key_span,
             messages::TRUST_ACTIONS,
-        )
-        .explained("a trust policy cannot use `NotAction`".to_string());
-        push(sink, d);
+            Some("a trust policy cannot use `NotAction`".to_string()),
+        );
         return;
     }
     for item in &action.items {
         if !actions::allowed_in_trust_policy(item.text) {
-            let d = error(
+            reject(
                 sink,
                 stmt,
                 Some(action.element),
                 item.span,
                 messages::TRUST_ACTIONS,
-            )
-            .explained(format!(
-                "`{}` is not one of {}",
-                item.text,
-                actions::TRUST_ACTIONS.join(", ")
-            ));
-            push(sink, d);
+                Some(format!(
+                    "`{}` is not one of {}",
+                    item.text,
+                    actions::TRUST_ACTIONS.join(", ")
+                )),
+            );
         }
     }
 }
@@ -226,15 +231,14 @@ fn trust(stmt: &Stmt<'_>, sink: &mut Sink<'_>) {
 fn check_principal_values(stmt: &Stmt<'_>, p: &PrincipalBlock<'_>, sink: &mut Sink<'_>) {
     for (kind, item) in &p.entries {
         if let Some(reason) = principal_problem(kind, item) {
-            let d = error(
+            reject(
                 sink,
                 stmt,
                 Some(p.element),
                 item.span,
                 messages::invalid_principal(kind, item.text),
-            )
-            .explained(reason);
-            push(sink, d);
+                Some(reason),
+            );
         }
     }
 }
@@ -287,59 +291,59 @@ fn is_unique_id(s: &str) -> bool {
 fn rcp(stmt: &Stmt<'_>, sink: &mut Sink<'_>) {
     match &stmt.principal {
         None => {
-            let d = error(
+            reject(
                 sink,
                 stmt,
                 None,
                 stmt.json.span,
                 messages::missing("Principal"),
+                None,
             );
-            push(sink, d);
         }
         Some(p) if p.element == "NotPrincipal" => {
-            let d = error(
+            reject(
                 sink,
                 stmt,
                 Some(p.element),
                 p.key_span,
                 messages::prohibited(p.element),
+                None,
             );
-            push(sink, d);
         }
         Some(p) if !p.star => {
             // Warden's own wording.
-            let d = error(
+            reject(
                 sink,
                 stmt,
                 Some(p.element),
                 p.key_span,
                 "The Principal element of a resource control policy must be \"*\".",
+                None,
             );
-            push(sink, d);
         }
         Some(_) => {}
     }
     if let Some(a) = stmt.action.as_ref().filter(|a| a.element == "NotAction") {
-        let d = error(
+        reject(
             sink,
             stmt,
             Some(a.element),
             a.key_span,
             messages::prohibited(a.element),
+            None,
         );
-        push(sink, d);
     }
     if stmt.effect.text == "Allow" && !is_full_access(stmt) {
         // Warden's own wording.
-        let d = error(
+        reject(
             sink,
             stmt,
             Some("Effect"),
             stmt.effect.span,
             "A resource control policy can use the Allow effect only to allow every action on \
              every resource, as RCPFullAWSAccess does.",
+            None,
         );
-        push(sink, d);
     }
     require_resources(stmt, sink);
 }
