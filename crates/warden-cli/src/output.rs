@@ -77,10 +77,10 @@ impl Sources {
             }
         }
         for (id, name) in &self.names {
-            if let Some(rest) = message.strip_prefix(id.as_str()) {
-                if let Some(rest) = rest.strip_prefix(": ") {
-                    return format!("`{name}` ({id}): {rest}");
-                }
+            if let Some(rest) = message.strip_prefix(id.as_str())
+                && let Some(rest) = rest.strip_prefix(": ")
+            {
+                return format!("`{name}` ({id}): {rest}");
             }
         }
         message.to_string()

@@ -320,10 +320,10 @@ fn split_arn(t: &Template) -> Option<[Template; 6]> {
                 None
             };
             let (head, tail) = split.unwrap_or((rest, ""));
-            if !head.is_empty() {
-                if let Some(last) = components.last_mut() {
-                    last.push(Piece::Text(head.to_string()));
-                }
+            if !head.is_empty()
+                && let Some(last) = components.last_mut()
+            {
+                last.push(Piece::Text(head.to_string()));
             }
             if split.is_none() {
                 break;

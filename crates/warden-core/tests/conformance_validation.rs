@@ -68,21 +68,21 @@ fn every_validation_vector_gives_aws_answer() -> Result<(), String> {
         let Some(first) = report.first_error() else {
             continue;
         };
-        if let Some(expected) = &case.expected_error_contains {
-            if !first.message.contains(expected.as_str()) {
-                failures.push(format!(
-                    "{}: expected message `{expected}`, got `{}`",
-                    case.id, first.message
-                ));
-            }
+        if let Some(expected) = &case.expected_error_contains
+            && !first.message.contains(expected.as_str())
+        {
+            failures.push(format!(
+                "{}: expected message `{expected}`, got `{}`",
+                case.id, first.message
+            ));
         }
-        if let Some(code) = &case.expected_error_code {
-            if first.code != code {
-                failures.push(format!(
-                    "{}: expected code {code}, got {}",
-                    case.id, first.code
-                ));
-            }
+        if let Some(code) = &case.expected_error_code
+            && first.code != code
+        {
+            failures.push(format!(
+                "{}: expected code {code}, got {}",
+                case.id, first.code
+            ));
         }
     }
     if !failures.is_empty() {
