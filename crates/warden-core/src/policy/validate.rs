@@ -60,7 +60,8 @@ pub struct Location {
 }
 
 impl Location {
-    fn element(element: &str) -> Location {
+    /// A location outside any statement, e.g. `Version`.
+    pub fn element(element: &str) -> Location {
         Location {
             statement: None,
             sid: None,
@@ -68,7 +69,8 @@ impl Location {
         }
     }
 
-    fn statement(index: usize, sid: Option<&str>, element: Option<&str>) -> Location {
+    /// A location in statement `index` (0-based), at `element` if given.
+    pub fn statement(index: usize, sid: Option<&str>, element: Option<&str>) -> Location {
         Location {
             statement: Some(index),
             sid: sid.map(str::to_string),
@@ -127,24 +129,28 @@ impl Diagnostic {
         }
     }
 
-    fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    /// A warning: AWS accepts the document, but it probably does not do what was meant.
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message)
         }
     }
 
-    fn located(mut self, location: Option<Location>) -> Diagnostic {
+    /// The finding, placed at `location`.
+    pub fn located(mut self, location: Option<Location>) -> Diagnostic {
         self.location = location;
         self
     }
 
-    fn at(mut self, position: Position) -> Diagnostic {
+    /// The finding, placed at a line and column.
+    pub fn at(mut self, position: Position) -> Diagnostic {
         self.position = Some(position);
         self
     }
 
-    fn explained(mut self, detail: String) -> Diagnostic {
+    /// The finding, with Warden's explanation.
+    pub fn explained(mut self, detail: String) -> Diagnostic {
         self.detail = Some(detail);
         self
     }
@@ -194,6 +200,9 @@ pub enum SizeLimit {
     OrganizationsPolicy,
     /// Any other limit, in characters, white space not counted.
     Custom(usize),
+    /// No limit at all, not even the API's 131,072-character `PolicyDocument` constraint: for
+    /// AWS's own documents (AWS managed policies), which no customer quota binds.
+    Unlimited,
 }
 
 /// The findings for one document.
@@ -269,10 +278,12 @@ impl Stmt<'_> {
 }
 
 fn run(text: &str, policy_type: PolicyType, limit: SizeLimit, sink: &mut Sink<'_>) {
-    if !parameter_constraints(text, policy_type, sink) {
+    if !parameter_constraints(text, policy_type, limit, sink) {
         return;
     }
-    if limits::counted_chars(text, limit.counts_whitespace()) > limit.max_chars() {
+    if limit != SizeLimit::Unlimited
+        && limits::counted_chars(text, limit.counts_whitespace()) > limit.max_chars()
+    {
         sink.errors
             .push(Diagnostic::error(limit.code(), limit.message()));
     }
@@ -301,11 +312,16 @@ fn run(text: &str, policy_type: PolicyType, limit: SizeLimit, sink: &mut Sink<'_
 }
 
 /// The `PolicyDocument` parameter's own constraints; AWS checks them before reading the policy.
-fn parameter_constraints(text: &str, policy_type: PolicyType, sink: &mut Sink<'_>) -> bool {
+fn parameter_constraints(
+    text: &str,
+    policy_type: PolicyType,
+    limit: SizeLimit,
+    sink: &mut Sink<'_>,
+) -> bool {
     let parameter = limits::parameter_name(policy_type);
     let message = if text.is_empty() {
         messages::length(parameter, "greater than or equal to", 1)
-    } else if text.chars().count() > limits::MAX_DOCUMENT_CHARS {
+    } else if limit != SizeLimit::Unlimited && text.chars().count() > limits::MAX_DOCUMENT_CHARS {
         messages::length(
             parameter,
             "less than or equal to",

@@ -36,6 +36,7 @@ impl SizeLimit {
             SizeLimit::UserInline | SizeLimit::TrustPolicy | SizeLimit::SessionPolicy => 2_048,
             SizeLimit::GroupInline | SizeLimit::OrganizationsPolicy => 5_120,
             SizeLimit::Custom(n) => n,
+            SizeLimit::Unlimited => usize::MAX,
         }
     }
 
@@ -78,7 +79,7 @@ impl SizeLimit {
                 format!("The policy document exceeds the maximum size of {max} characters.")
             }
             // Warden's own.
-            SizeLimit::Custom(_) => format!(
+            SizeLimit::Custom(_) | SizeLimit::Unlimited => format!(
                 "The policy document exceeds the maximum size of {max} characters, white space \
                  not counted."
             ),

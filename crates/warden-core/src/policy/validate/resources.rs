@@ -64,7 +64,11 @@ pub(super) fn format_error(resource: &str) -> Option<String> {
         "iam" if has_region => Some(messages::iam_region(resource)),
         "iam" => {
             let path = path.unwrap_or_default();
-            let known = path == "*" || IAM_RESOURCE_TYPES.iter().any(|t| path.starts_with(t));
+            // `root` is the account's root user, which AWS's root-task policies
+            // (IAMAuditRootUserCredentials) name as `arn:aws:iam::*:root`.
+            let known = path == "*"
+                || path == "root"
+                || IAM_RESOURCE_TYPES.iter().any(|t| path.starts_with(t));
             (!known).then(|| messages::IAM_PATH.to_string())
         }
         // Buckets and objects have neither region nor account; the regional S3 resources
@@ -77,8 +81,11 @@ pub(super) fn format_error(resource: &str) -> Option<String> {
     }
 }
 
-/// The resource types an IAM ARN may name, as IAM's message lists them.
-const IAM_RESOURCE_TYPES: [&str; 13] = [
+/// The resource types an IAM ARN may name: those IAM's message lists, then the types IAM added
+/// since (the Service Authorization Reference's IAM resource types). AWS's own managed policy
+/// AWSCloudWatchOmniServiceRolePolicy names `arn:aws:iam::aws:role-template/...`, so IAM accepts
+/// them even though its message still gives the older list.
+const IAM_RESOURCE_TYPES: [&str; 16] = [
     "user/",
     "federated-user/",
     "role/",
@@ -92,6 +99,9 @@ const IAM_RESOURCE_TYPES: [&str; 13] = [
     "oidc-provider/",
     "report/",
     "access-report/",
+    "assumed-role/",
+    "delegation-request/",
+    "role-template/",
 ];
 
 /// The ARN IAM quotes in its partition message: the parts after the partition, each missing one
@@ -156,6 +166,12 @@ mod test {
         assert_eq!(
             format_error("arn:aws:iam:::example_bucket"),
             Some(messages::IAM_PATH.to_string())
+        );
+        // Newer IAM resource types than the message lists, and the root user.
+        assert_eq!(format_error("arn:aws:iam::*:root"), None);
+        assert_eq!(
+            format_error("arn:aws:iam::aws:role-template/cloudwatch.amazonaws.com/T:1"),
+            None
         );
         assert_eq!(
             format_error("arn:aws"),

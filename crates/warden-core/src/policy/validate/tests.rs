@@ -460,7 +460,9 @@ fn resource_and_action_formats() {
         ("first part ignored", r#""Effect":"Allow","Action":"*","Resource":"x:y:z""#),
         ("no vendor", r#""Effect":"Allow","Action":"*","Resource":"arn:aws""#),
         ("IAM region", r#""Effect":"Allow","Action":"*","Resource":"arn:aws:iam:us-east-1:123456789012:role/r""#),
-        ("IAM path", r#""Effect":"Allow","Action":"*","Resource":"arn:aws:iam::123456789012:root""#),
+        // Not `...:root`: the account's root user is a resource IAM accepts (AWS's own
+        // IAMAuditRootUserCredentials names `arn:aws:iam::*:root`).
+        ("IAM path", r#""Effect":"Allow","Action":"*","Resource":"arn:aws:iam::123456789012:rooted""#),
         ("S3 region", r#""Effect":"Allow","Action":"*","Resource":"arn:aws:s3:eu-west-1::b""#),
         ("action without vendor", r#""Effect":"Allow","Action":"GetObject","Resource":"*""#),
         ("two colons", r#""Effect":"Allow","Action":"s3:Get:Object","Resource":"*""#),
