@@ -4,13 +4,14 @@
 //! `warden-core`, the same evaluator the server uses.
 
 mod bulk;
+mod catalog;
 mod error;
 mod input;
 mod output;
 mod simulate;
 mod validate;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use error::CliError;
 use std::io::Write;
 use std::process::ExitCode;
@@ -23,6 +24,19 @@ const LONG_VERSION: &str = concat!(
      simulator and validator,\nwith no AWS account and no network."
 );
 
+/// `--version`: Warden's version, then where each built-in catalog came from.
+fn long_version() -> String {
+    let mut text = LONG_VERSION.to_string();
+    text.push_str("\nBuilt-in catalogs:");
+    for source in warden_catalog::sources() {
+        text.push_str(&format!(
+            "\n  {:<17} {} {} (data of {}, {})",
+            source.catalog, source.source, source.version, source.updated, source.license
+        ));
+    }
+    text
+}
+
 const AFTER_HELP: &str = "\
 Examples:
   warden simulate --policy ecs.json --action iam:PassRole \\
@@ -30,6 +44,13 @@ Examples:
   warden simulate --cli-input-json file://request.json
   warden simulate --policy ecs.json --requests requests.jsonl
   warden validate --policy-type trust trust.json
+  warden simulate --policy-arn AmazonECS_FullAccess --action iam:PassRole \\
+      --resource arn:aws:iam::123456789012:role/task --context iam:PassedToService=ec2.amazonaws.com
+  warden actions expand 'ec2:Describe*'
+  warden actions show ecs:RunTask
+  warden policy list --deprecated
+  warden policy get AmazonEC2ContainerServiceforEC2Role
+  warden policy summary AmazonECS_FullAccess
 
 Exit codes: 0 success; 1 a policy is invalid or a --requests line failed; 2 usage or input error.";
 
@@ -38,7 +59,6 @@ Exit codes: 0 success; 1 a policy is invalid or a --requests line failed; 2 usag
 #[command(
     name = "warden",
     version,
-    long_version = LONG_VERSION,
     about = ABOUT,
     after_help = AFTER_HELP,
     propagate_version = true,
@@ -60,10 +80,20 @@ enum Command {
     /// Check policy documents as IAM and AWS Organizations do when they are created
     #[command(long_about = validate::LONG_ABOUT, after_help = validate::AFTER_HELP)]
     Validate(validate::ValidateArgs),
+    /// Look up AWS's actions: what a pattern covers, what one action needs
+    #[command(subcommand)]
+    Actions(catalog::ActionsCommand),
+    /// Look up AWS managed policies and summarize policies by access level
+    #[command(subcommand)]
+    Policy(catalog::PolicyCommand),
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = Cli::command()
+        .long_version(long_version())
+        .try_get_matches()
+        .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         // clap prints help and version (exit 0) and usage errors (exit 2) itself.
         Err(e) => e.exit(),
@@ -73,6 +103,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Simulate(args) => simulate::run(&args, &mut out),
         Command::Validate(args) => validate::run(&args, &mut out),
+        Command::Actions(command) => catalog::run_actions(&command, &mut out),
+        Command::Policy(command) => catalog::run_policy(&command, &mut out),
     };
     let result = result.and_then(|code| {
         out.flush().map_err(CliError::from)?;
@@ -85,5 +117,16 @@ fn main() -> ExitCode {
             let _ = out.flush();
             e.report()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// clap's own consistency checks (unique names, valid defaults) over every subcommand.
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().long_version(long_version()).debug_assert();
     }
 }

@@ -49,6 +49,16 @@ pub struct SimulateArgs {
     #[arg(long = "policy", value_name = "FILE")]
     pub policies: Vec<String>,
 
+    /// An AWS managed policy, by name or ARN, as an identity-based policy (repeatable; after
+    /// the --policy files) [PolicyInputList]
+    #[arg(long = "policy-arn", value_name = "NAME|ARN")]
+    pub policy_arns: Vec<String>,
+
+    /// An AWS managed policy, by name or ARN, as a permissions boundary (repeatable; after the
+    /// --boundary files) [PermissionsBoundaryPolicyInputList]
+    #[arg(long = "boundary-arn", value_name = "NAME|ARN")]
+    pub boundary_arns: Vec<String>,
+
     /// A permissions boundary policy (repeatable) [PermissionsBoundaryPolicyInputList]
     #[arg(long = "boundary", value_name = "FILE")]
     pub boundaries: Vec<String>,
@@ -131,8 +141,8 @@ pub fn run<W: Write>(args: &SimulateArgs, out: &mut W) -> Result<u8, CliError> {
     let (req, sources) = build_request(args)?;
     if req.policy_input_list.is_empty() && req.resource_policy.is_none() {
         return Err(CliError::input(
-            "no policy to simulate: give at least one --policy or a --resource-policy \
-             (PolicyInputList or ResourcePolicy in --cli-input-json)",
+            "no policy to simulate: give at least one --policy, --policy-arn or \
+             --resource-policy (PolicyInputList or ResourcePolicy in --cli-input-json)",
         ));
     }
     if let Some(requests) = &args.requests {
@@ -216,15 +226,21 @@ pub fn build_request(
         ));
     }
     let mut sources = Sources::default();
-    if !args.policies.is_empty() {
-        req.policy_input_list = read_list(&args.policies, "PolicyInputList", &mut sources)?;
-    }
-    if !args.boundaries.is_empty() {
-        req.permissions_boundary_policy_input_list = read_list(
-            &args.boundaries,
-            "PermissionsBoundaryPolicyInputList",
+    if !args.policies.is_empty() || !args.policy_arns.is_empty() {
+        let mut list = read_list(&args.policies, "PolicyInputList", &mut sources)?;
+        add_managed(
+            &mut list,
+            &args.policy_arns,
+            "PolicyInputList",
             &mut sources,
         )?;
+        req.policy_input_list = list;
+    }
+    if !args.boundaries.is_empty() || !args.boundary_arns.is_empty() {
+        let key = "PermissionsBoundaryPolicyInputList";
+        let mut list = read_list(&args.boundaries, key, &mut sources)?;
+        add_managed(&mut list, &args.boundary_arns, key, &mut sources)?;
+        req.permissions_boundary_policy_input_list = list;
     }
     if let Some(arg) = &args.resource_policy {
         req.resource_policy = Some(read_policy(arg, "ResourcePolicy".into(), &mut sources)?);
@@ -299,6 +315,31 @@ fn read_list(args: &[String], key: &str, sources: &mut Sources) -> Result<Vec<St
         .enumerate()
         .map(|(i, arg)| read_policy(arg, format!("{key}.{}", i + 1), sources))
         .collect()
+}
+
+/// Appends the default documents of the AWS managed policies `names` (names or ARNs) to `list`.
+/// A deprecated policy still grants what it grants; the user hears about the deprecation.
+fn add_managed(
+    list: &mut Vec<String>,
+    names: &[String],
+    key: &str,
+    sources: &mut Sources,
+) -> Result<(), CliError> {
+    for name in names {
+        let policy = warden_catalog::managed()
+            .lookup(name)
+            .map_err(|e| CliError::input(format!("--policy-arn {name}: {e}")))?;
+        if let Some(d) = &policy.deprecated {
+            warn(format!(
+                "{} is deprecated since {} ({}): nothing new can attach it, but where it is \
+                 attached it still grants what it grants, as simulated here; AWS recommends {}",
+                policy.name, d.date, d.reason, d.replacement
+            ));
+        }
+        list.push(policy.document().to_string());
+        sources.add(format!("{key}.{}", list.len()), &policy.arn());
+    }
+    Ok(())
 }
 
 /// Reads `--scp a.json,b.json --scp c.json`: each flag one level, from the root down.

@@ -16,7 +16,11 @@ created, with AWS's own error codes and messages.
 
 For each file prints `FILE: valid`, or `FILE: invalid: ` and the error AWS would return, with \
 the statement, element, line and column. Further errors and warnings (findings AWS accepts but \
-that probably do not do what was meant) follow, indented.";
+that probably do not do what was meant) follow, indented.
+
+Valid documents are also checked against AWS's action catalog, as IAM Access Analyzer does: \
+unknown services, actions and condition keys, and operators that do not fit a key's type are \
+reported as warnings with Access Analyzer's codes (IAM itself accepts them).";
 
 /// `warden validate --help`'s examples.
 pub const AFTER_HELP: &str = "\
@@ -54,6 +58,11 @@ pub struct ValidateArgs {
     #[arg(long, short = 'o', value_name = "FORMAT", value_enum, default_value_t = ValidateFormat::Text)]
     pub output: ValidateFormat,
 
+    /// Skip the checks against AWS's action catalog (unknown services, actions and condition
+    /// keys, operator types), which IAM itself does not make
+    #[arg(long)]
+    pub no_catalog_checks: bool,
+
     /// The policy documents (plain paths or file://PATH; `-` for standard input)
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,
@@ -90,7 +99,14 @@ pub fn run<W: Write>(args: &ValidateArgs, out: &mut W) -> Result<u8, CliError> {
             "-" => "<stdin>",
             path => path,
         };
-        let report = validate_with_limit(&text, args.policy_type, limit);
+        let mut report = validate_with_limit(&text, args.policy_type, limit);
+        if !args.no_catalog_checks && report.is_valid() {
+            report.warnings.extend(warden_catalog::checks::check(
+                &text,
+                args.policy_type,
+                warden_catalog::actions(),
+            ));
+        }
         invalid |= !report.is_valid();
         if args.output == ValidateFormat::Text {
             write_text(out, name, &report)?;

