@@ -195,7 +195,11 @@ pub struct ActionCatalog {
 impl ActionCatalog {
     /// Indexes a catalog file written by `scripts/catalog/convert.py actions`.
     pub fn load(data: &'static str) -> Result<ActionCatalog, CatalogError> {
-        let index = LineIndex::new(data, "prefix")?;
+        Self::with_index(LineIndex::scan(data, "prefix")?)
+    }
+
+    /// The catalog over an index of its file (scanned, or written by `build.rs`).
+    pub(crate) fn with_index(index: LineIndex<Service>) -> Result<ActionCatalog, CatalogError> {
         let header: ActionsHeader =
             serde_json::from_str(index.header).map_err(|e| CatalogError(format!("header: {e}")))?;
         if header.services != index.len() {

@@ -50,13 +50,25 @@ pub fn managed() -> &'static ManagedCatalog {
 
 /// A fresh index of the built-in action catalog (what the first use of [`actions`] costs).
 pub fn load_actions() -> Result<ActionCatalog, CatalogError> {
-    ActionCatalog::load(ACTIONS_DATA)
+    ActionCatalog::with_index(index::LineIndex::prebuilt(
+        ACTIONS_DATA,
+        &built::ACTIONS_INDEX,
+    ))
 }
 
 /// A fresh index of the built-in managed policy catalog (what the first use of [`managed`]
 /// costs).
 pub fn load_managed() -> Result<ManagedCatalog, CatalogError> {
-    ManagedCatalog::load(MANAGED_DATA)
+    ManagedCatalog::with_index(index::LineIndex::prebuilt(
+        MANAGED_DATA,
+        &built::MANAGED_INDEX,
+    ))
+}
+
+/// The indexes `build.rs` wrote for the built-in files.
+mod built {
+    use crate::index::Prebuilt;
+    include!(concat!(env!("OUT_DIR"), "/index.rs"));
 }
 
 /// Where one built-in catalog came from, read from its header line alone (cheap: nothing else
@@ -98,3 +110,23 @@ impl std::fmt::Display for CatalogError {
 }
 
 impl std::error::Error for CatalogError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::LineIndex;
+
+    /// The index written at build time is the one a scan of the same file finds.
+    #[test]
+    fn prebuilt_indexes_match_a_scan() {
+        let scanned = LineIndex::<Service>::scan(ACTIONS_DATA, "prefix").expect("scan");
+        let prebuilt = LineIndex::<Service>::prebuilt(ACTIONS_DATA, &built::ACTIONS_INDEX);
+        assert_eq!(prebuilt.entries(), scanned.entries());
+        assert_eq!(prebuilt.header, scanned.header);
+        let scanned = LineIndex::<ManagedPolicy>::scan(MANAGED_DATA, "name").expect("scan");
+        let prebuilt = LineIndex::<ManagedPolicy>::prebuilt(MANAGED_DATA, &built::MANAGED_INDEX);
+        assert_eq!(prebuilt.entries(), scanned.entries());
+        assert_eq!(prebuilt.header, scanned.header);
+        assert_eq!(prebuilt.len(), 1583);
+    }
+}

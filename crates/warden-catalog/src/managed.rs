@@ -179,7 +179,13 @@ impl std::error::Error for LookupError {}
 impl ManagedCatalog {
     /// Indexes a catalog file written by `scripts/catalog/convert.py managed`.
     pub fn load(data: &'static str) -> Result<ManagedCatalog, CatalogError> {
-        let index = LineIndex::new(data, "name")?;
+        Self::with_index(LineIndex::scan(data, "name")?)
+    }
+
+    /// The catalog over an index of its file (scanned, or written by `build.rs`).
+    pub(crate) fn with_index(
+        index: LineIndex<ManagedPolicy>,
+    ) -> Result<ManagedCatalog, CatalogError> {
         let header: ManagedHeader =
             serde_json::from_str(index.header).map_err(|e| CatalogError(format!("header: {e}")))?;
         if header.policies != index.len() {
