@@ -172,7 +172,28 @@ pub struct Simulation {
 impl Simulation {
     /// Parses and compiles everything in the request.
     pub fn prepare(req: &SimulateCustomPolicyRequest) -> Result<Simulation, SimulateError> {
+        Simulation::prepare_with(req, &[], &[])
+    }
+
+    /// Like [`Simulation::prepare`], for `SimulatePrincipalPolicy`: `identity` and `boundary`
+    /// are the principal's own policies, compiled under the ids and types the simulator reports
+    /// (`SourcePolicyId` = the policy's name, `SourcePolicyType` = `user`, `group`, `role`,
+    /// `aws-managed` or `user-managed`). The request's `PolicyInputList` is added to them; its
+    /// `PermissionsBoundaryPolicyInputList`, when given, replaces the principal's boundary.
+    pub fn prepare_with(
+        req: &SimulateCustomPolicyRequest,
+        identity: &[CompiledPolicy],
+        boundary: &[CompiledPolicy],
+    ) -> Result<Simulation, SimulateError> {
         let mut b = PolicySet::builder();
+        for policy in identity {
+            b = b.identity(policy.clone());
+        }
+        if req.permissions_boundary_policy_input_list.is_empty() {
+            for policy in boundary {
+                b = b.boundary(policy.clone());
+            }
+        }
         for (i, text) in req.policy_input_list.iter().enumerate() {
             let id = format!("PolicyInputList.{}", i + 1);
             b = b.identity(compile(text, PolicyType::Identity, &id, "none")?);
