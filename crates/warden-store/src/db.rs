@@ -1,0 +1,632 @@
+//! The two databases behind one small interface: SQL written once (PostgreSQL's `$1`
+//! placeholders, types both understand), run on embedded SQLite or on PostgreSQL.
+//!
+//! Every operation is one transaction ([`Database::write`] / [`Database::read`]). A write
+//! transaction's first statement bumps the store's generation row, which serializes writers on
+//! both databases: on SQLite `BEGIN IMMEDIATE` takes the write lock, on PostgreSQL the row lock
+//! on `warden_generation` does, and every statement after it (READ COMMITTED) sees what the
+//! previous writer committed. So an operation's checks ("fewer than 5 versions", "fewer than 10
+//! attachments") and its change cannot interleave with another writer's, in one process or
+//! many. The generation also tells caches that something changed.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::error::{Result, StoreError};
+
+/// A value bound to or read from a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// An integer (BIGINT).
+    Int(i64),
+    /// Text.
+    Text(String),
+}
+
+impl Value {
+    /// The text, or `None` for NULL or an integer.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The integer, or `None`.
+    pub fn int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Text(s)
+    }
+}
+
+impl From<&String> for Value {
+    fn from(s: &String) -> Value {
+        Value::Text(s.clone())
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Value {
+        Value::Int(i)
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// One result row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    /// Column `i` as text (`""` for NULL: use [`Row::opt`] where NULL matters).
+    pub fn str(&self, i: usize) -> String {
+        self.0
+            .get(i)
+            .and_then(Value::text)
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Column `i` as text, `None` for NULL.
+    pub fn opt(&self, i: usize) -> Option<String> {
+        self.0.get(i).and_then(Value::text).map(str::to_string)
+    }
+
+    /// Column `i` as an integer (0 for NULL).
+    pub fn int(&self, i: usize) -> i64 {
+        self.0.get(i).and_then(Value::int).unwrap_or_default()
+    }
+}
+
+/// Which database runs the statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// A transaction in progress.
+pub trait Tx {
+    /// Runs a statement; returns the number of rows it changed.
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64>;
+    /// Runs a query; returns its rows.
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>>;
+    /// The database.
+    fn dialect(&self) -> Dialect;
+
+    /// The first row of a query, if any.
+    fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// A `SELECT COUNT(*)`-style query's number.
+    fn count(&mut self, sql: &str, params: &[Value]) -> Result<i64> {
+        Ok(self.query_one(sql, params)?.map_or(0, |row| row.int(0)))
+    }
+}
+
+/// The schema, one migration a step. Applied in order, each once, recorded in
+/// `warden_schema`. Only ever append. Statements are split at `;`, so comments must not hold one.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("schema/0001_account.sql"))];
+
+/// An open database.
+pub enum Database {
+    /// Embedded SQLite: one file, WAL.
+    Sqlite(Mutex<rusqlite::Connection>),
+    /// PostgreSQL.
+    Postgres(Mutex<postgres::Client>),
+}
+
+/// How long a writer waits for another before giving up (SQLite's busy timeout; PostgreSQL
+/// waits on the row lock).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How many times a transaction that lost a deadlock or a serialization race is retried.
+const RETRIES: usize = 5;
+
+impl Database {
+    /// Opens `url`: `postgres://...` or `postgresql://...` for PostgreSQL; `sqlite://PATH`,
+    /// `sqlite::memory:` or a plain path for SQLite. Applies the migrations.
+    pub fn open(url: &str) -> Result<Database> {
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| {
+                StoreError::service(format!("cannot connect to {}: {e}", redact(url)))
+            })?;
+            Database::Postgres(Mutex::new(client))
+        } else {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            let conn = if path == ":memory:" || path == "sqlite::memory:" {
+                rusqlite::Connection::open_in_memory()
+            } else {
+                if let Some(parent) = std::path::Path::new(path).parent()
+                    && !parent.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(parent).map_err(|e| {
+                        StoreError::service(format!("cannot create {}: {e}", parent.display()))
+                    })?;
+                }
+                rusqlite::Connection::open(path)
+            }
+            .map_err(|e| StoreError::service(format!("cannot open {path}: {e}")))?;
+            conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite_error)?;
+            // WAL: readers do not block the writer; FULL: a commit survives a power cut.
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(sqlite_error)?;
+            conn.pragma_update(None, "synchronous", "FULL")
+                .map_err(sqlite_error)?;
+            conn.pragma_update(None, "foreign_keys", "ON")
+                .map_err(sqlite_error)?;
+            Database::Sqlite(Mutex::new(conn))
+        };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    /// The database kind.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Database::Sqlite(_) => Dialect::Sqlite,
+            Database::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    fn migrate(&self) -> Result<()> {
+        self.transaction(true, &mut |tx| {
+            if tx.dialect() == Dialect::Postgres {
+                // Two processes starting at once: one migrates, the other waits.
+                tx.query("SELECT pg_advisory_xact_lock(7341092)", &[])?;
+            }
+            tx.execute(
+                "CREATE TABLE IF NOT EXISTS warden_schema (version BIGINT PRIMARY KEY, applied TEXT NOT NULL)",
+                &[],
+            )?;
+            for (version, sql) in MIGRATIONS {
+                let done = tx.count(
+                    "SELECT COUNT(*) FROM warden_schema WHERE version = $1",
+                    &[Value::Int(*version)],
+                )?;
+                if done > 0 {
+                    continue;
+                }
+                for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                    tx.execute(statement, &[])?;
+                }
+                tx.execute(
+                    "INSERT INTO warden_schema (version, applied) VALUES ($1, $2)",
+                    &[Value::Int(*version), crate::ids::now().into()],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs `f` in a write transaction, after bumping the generation (which serializes writers:
+    /// see the module documentation). Commits if `f` succeeds, rolls back if it fails.
+    pub fn write<T>(&self, mut f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
+        self.transaction(true, &mut |tx| {
+            tx.execute(
+                "UPDATE warden_generation SET value = value + 1 WHERE id = 1",
+                &[],
+            )?;
+            f(tx)
+        })
+    }
+
+    /// Runs `f` in a read transaction (one consistent snapshot on SQLite; each statement its own
+    /// on PostgreSQL).
+    pub fn read<T>(&self, mut f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
+        self.transaction(false, &mut |tx| f(tx))
+    }
+
+    /// The store's generation: it changes whenever anything is written, by any process.
+    pub fn generation(&self) -> Result<i64> {
+        self.read(|tx| tx.count("SELECT value FROM warden_generation WHERE id = 1", &[]))
+    }
+
+    fn transaction<T>(
+        &self,
+        write: bool,
+        f: &mut dyn FnMut(&mut dyn Tx) -> Result<T>,
+    ) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = match self {
+                Database::Sqlite(conn) => {
+                    let mut conn = conn
+                        .lock()
+                        .map_err(|_| StoreError::service("the database connection is poisoned"))?;
+                    sqlite_transaction(&mut conn, write, f)
+                }
+                Database::Postgres(client) => {
+                    let mut client = client
+                        .lock()
+                        .map_err(|_| StoreError::service("the database connection is poisoned"))?;
+                    postgres_transaction(&mut client, f)
+                }
+            };
+            match result {
+                Err(Failure::Retry(message)) if attempt < RETRIES => {
+                    let _ = message;
+                    std::thread::sleep(Duration::from_millis(10 * attempt as u64));
+                }
+                Err(Failure::Retry(message)) => return Err(StoreError::service(message)),
+                Err(Failure::Store(e)) => return Err(e),
+                Ok(value) => return Ok(value),
+            }
+        }
+    }
+}
+
+/// Why a transaction ended without committing.
+enum Failure {
+    /// The operation's own error (rolled back).
+    Store(StoreError),
+    /// Lost a race with another writer (deadlock, busy): run it again.
+    Retry(String),
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Failure {
+        Failure::Store(e)
+    }
+}
+
+/// Hides the password of a connection URL in messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+// ---- SQLite ----
+
+fn sqlite_error(e: rusqlite::Error) -> StoreError {
+    StoreError::service(format!("sqlite: {e}"))
+}
+
+fn sqlite_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+fn sqlite_transaction<T>(
+    conn: &mut rusqlite::Connection,
+    write: bool,
+    f: &mut dyn FnMut(&mut dyn Tx) -> Result<T>,
+) -> Result<T, Failure> {
+    let behavior = if write {
+        rusqlite::TransactionBehavior::Immediate
+    } else {
+        rusqlite::TransactionBehavior::Deferred
+    };
+    let tx = conn.transaction_with_behavior(behavior).map_err(|e| {
+        if sqlite_busy(&e) {
+            Failure::Retry(format!("sqlite: {e}"))
+        } else {
+            Failure::Store(sqlite_error(e))
+        }
+    })?;
+    let mut wrapper = SqliteTx {
+        tx: &tx,
+        busy: false,
+    };
+    let result = f(&mut wrapper);
+    let busy = wrapper.busy;
+    match result {
+        Ok(value) => {
+            tx.commit().map_err(|e| {
+                if sqlite_busy(&e) {
+                    Failure::Retry(format!("sqlite: {e}"))
+                } else {
+                    Failure::Store(sqlite_error(e))
+                }
+            })?;
+            Ok(value)
+        }
+        Err(e) => {
+            // Dropping the transaction rolls it back.
+            drop(tx);
+            if busy {
+                Err(Failure::Retry(e.message))
+            } else {
+                Err(Failure::Store(e))
+            }
+        }
+    }
+}
+
+struct SqliteTx<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+    busy: bool,
+}
+
+/// `$1` -> `?1`: SQLite's numbered parameters.
+fn sqlite_sql(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
+fn sqlite_params(params: &[Value]) -> Vec<rusqlite::types::Value> {
+    params
+        .iter()
+        .map(|v| match v {
+            Value::Null => rusqlite::types::Value::Null,
+            Value::Int(i) => rusqlite::types::Value::Integer(*i),
+            Value::Text(s) => rusqlite::types::Value::Text(s.clone()),
+        })
+        .collect()
+}
+
+impl SqliteTx<'_> {
+    fn fail(&mut self, e: rusqlite::Error) -> StoreError {
+        if sqlite_busy(&e) {
+            self.busy = true;
+        }
+        sqlite_error(e)
+    }
+}
+
+impl Tx for SqliteTx<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let params = sqlite_params(params);
+        match self
+            .tx
+            .execute(&sqlite_sql(sql), rusqlite::params_from_iter(params))
+        {
+            Ok(n) => Ok(n as u64),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        let params = sqlite_params(params);
+        let run = || -> rusqlite::Result<Vec<Row>> {
+            let mut statement = self.tx.prepare(&sqlite_sql(sql))?;
+            let columns = statement.column_count();
+            let mut rows = statement.query(rusqlite::params_from_iter(params))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let mut values = Vec::with_capacity(columns);
+                for i in 0..columns {
+                    values.push(match row.get_ref(i)? {
+                        rusqlite::types::ValueRef::Null => Value::Null,
+                        rusqlite::types::ValueRef::Integer(n) => Value::Int(n),
+                        rusqlite::types::ValueRef::Real(x) => Value::Int(x as i64),
+                        rusqlite::types::ValueRef::Text(t) => {
+                            Value::Text(String::from_utf8_lossy(t).into_owned())
+                        }
+                        rusqlite::types::ValueRef::Blob(b) => {
+                            Value::Text(String::from_utf8_lossy(b).into_owned())
+                        }
+                    });
+                }
+                out.push(Row(values));
+            }
+            Ok(out)
+        };
+        match run() {
+            Ok(rows) => Ok(rows),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+}
+
+// ---- PostgreSQL ----
+
+/// Deadlock, serialization failure: SQLSTATE 40P01, 40001.
+fn postgres_retryable(e: &postgres::Error) -> bool {
+    e.code().is_some_and(|code| {
+        *code == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+            || *code == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+    })
+}
+
+fn postgres_error(e: &postgres::Error) -> StoreError {
+    let detail = e
+        .as_db_error()
+        .map_or_else(|| e.to_string(), |db| db.message().to_string());
+    StoreError::service(format!("postgres: {detail}"))
+}
+
+fn postgres_transaction<T>(
+    client: &mut postgres::Client,
+    f: &mut dyn FnMut(&mut dyn Tx) -> Result<T>,
+) -> Result<T, Failure> {
+    let tx = client.transaction().map_err(|e| {
+        if postgres_retryable(&e) {
+            Failure::Retry(e.to_string())
+        } else {
+            Failure::Store(postgres_error(&e))
+        }
+    })?;
+    let mut wrapper = PostgresTx {
+        tx: Some(tx),
+        retry: false,
+    };
+    let result = f(&mut wrapper);
+    let retry = wrapper.retry;
+    let Some(tx) = wrapper.tx.take() else {
+        return Err(Failure::Store(StoreError::service("transaction lost")));
+    };
+    match result {
+        Ok(value) => {
+            tx.commit().map_err(|e| {
+                if postgres_retryable(&e) {
+                    Failure::Retry(e.to_string())
+                } else {
+                    Failure::Store(postgres_error(&e))
+                }
+            })?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = tx.rollback();
+            if retry {
+                Err(Failure::Retry(e.message))
+            } else {
+                Err(Failure::Store(e))
+            }
+        }
+    }
+}
+
+struct PostgresTx<'a> {
+    tx: Option<postgres::Transaction<'a>>,
+    retry: bool,
+}
+
+impl PostgresTx<'_> {
+    fn fail(&mut self, e: &postgres::Error) -> StoreError {
+        if postgres_retryable(e) {
+            self.retry = true;
+        }
+        postgres_error(e)
+    }
+}
+
+fn postgres_params(params: &[Value]) -> Vec<Box<dyn postgres::types::ToSql + Sync>> {
+    params
+        .iter()
+        .map(|v| -> Box<dyn postgres::types::ToSql + Sync> {
+            match v {
+                Value::Null => Box::new(Option::<String>::None),
+                Value::Int(i) => Box::new(*i),
+                Value::Text(s) => Box::new(s.clone()),
+            }
+        })
+        .collect()
+}
+
+impl Tx for PostgresTx<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let boxed = postgres_params(params);
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            boxed.iter().map(|b| b.as_ref()).collect();
+        let Some(tx) = self.tx.as_mut() else {
+            return Err(StoreError::service("transaction lost"));
+        };
+        match tx.execute(sql, &refs) {
+            Ok(n) => Ok(n),
+            Err(e) => Err(self.fail(&e)),
+        }
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        let boxed = postgres_params(params);
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            boxed.iter().map(|b| b.as_ref()).collect();
+        let Some(tx) = self.tx.as_mut() else {
+            return Err(StoreError::service("transaction lost"));
+        };
+        let rows = match tx.query(sql, &refs) {
+            Ok(rows) => rows,
+            Err(e) => return Err(self.fail(&e)),
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut values = Vec::with_capacity(row.len());
+            for (i, column) in row.columns().iter().enumerate() {
+                let value = match *column.type_() {
+                    postgres::types::Type::INT8 => row
+                        .try_get::<_, Option<i64>>(i)
+                        .map(|v| v.map_or(Value::Null, Value::Int)),
+                    postgres::types::Type::INT4 => row
+                        .try_get::<_, Option<i32>>(i)
+                        .map(|v| v.map_or(Value::Null, |n| Value::Int(i64::from(n)))),
+                    postgres::types::Type::BOOL => row
+                        .try_get::<_, Option<bool>>(i)
+                        .map(|v| v.map_or(Value::Null, |b| Value::Int(i64::from(b)))),
+                    postgres::types::Type::VOID => Ok(Value::Null),
+                    _ => row
+                        .try_get::<_, Option<String>>(i)
+                        .map(|v| v.map_or(Value::Null, Value::Text)),
+                };
+                values.push(value.map_err(|e| self.fail(&e))?);
+            }
+            out.push(Row(values));
+        }
+        Ok(out)
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hidden() {
+        assert_eq!(
+            redact("postgres://warden:secret@db:5432/iam"),
+            "postgres://warden:***@db:5432/iam"
+        );
+        assert_eq!(
+            redact("postgres://root@127.0.0.1/test"),
+            "postgres://root@127.0.0.1/test"
+        );
+    }
+
+    #[test]
+    fn sqlite_writes_commit_and_failures_roll_back() -> Result<()> {
+        let db = Database::open(":memory:")?;
+        let before = db.generation()?;
+        db.write(|tx| {
+            tx.execute(
+                "INSERT INTO warden_account (key, value) VALUES ($1, $2)",
+                &["k".into(), "v".into()],
+            )
+        })?;
+        assert_eq!(db.generation()?, before + 1);
+        let failed: Result<()> = db.write(|tx| {
+            tx.execute(
+                "INSERT INTO warden_account (key, value) VALUES ($1, $2)",
+                &["k2".into(), "v2".into()],
+            )?;
+            Err(StoreError::invalid_input("no"))
+        });
+        assert!(failed.is_err());
+        let keys = db.read(|tx| tx.query("SELECT key FROM warden_account ORDER BY key", &[]))?;
+        let keys: Vec<String> = keys.iter().map(|r| r.str(0)).collect();
+        assert!(keys.contains(&"k".to_string()));
+        assert!(!keys.contains(&"k2".to_string()));
+        Ok(())
+    }
+}

@@ -1,0 +1,103 @@
+//! Tags of users, roles, customer managed policies and instance profiles: at most 50 an
+//! entity, keys unique regardless of case (IAM: "tag keys are case insensitive").
+
+use crate::db::Tx;
+use crate::error::{Result, StoreError};
+use crate::model::Tag;
+
+/// IAM's quota of tags per entity.
+pub const MAX_TAGS: usize = 50;
+
+/// The tags of an entity, in key order. `kind` is `user`, `role`, `policy` or
+/// `instance-profile`.
+pub(crate) fn load(tx: &mut dyn Tx, kind: &str, id: &str) -> Result<Vec<Tag>> {
+    Ok(tx
+        .query(
+            "SELECT key, value FROM iam_tags WHERE entity_kind = $1 AND entity_id = $2 ORDER BY key_lower",
+            &[kind.into(), id.into()],
+        )?
+        .into_iter()
+        .map(|row| Tag {
+            key: row.str(0),
+            value: row.str(1),
+        })
+        .collect())
+}
+
+/// Adds or overwrites tags (a key given again keeps its value from the last), refusing more
+/// than [`MAX_TAGS`] in all.
+pub(crate) fn put(tx: &mut dyn Tx, kind: &str, id: &str, tags: &[Tag]) -> Result<()> {
+    for tag in tags {
+        check(tag)?;
+    }
+    for tag in tags {
+        tx.execute(
+            "DELETE FROM iam_tags WHERE entity_kind = $1 AND entity_id = $2 AND key_lower = $3",
+            &[kind.into(), id.into(), tag.key.to_lowercase().into()],
+        )?;
+        tx.execute(
+            "INSERT INTO iam_tags (entity_kind, entity_id, key, key_lower, value) VALUES ($1, $2, $3, $4, $5)",
+            &[
+                kind.into(),
+                id.into(),
+                tag.key.as_str().into(),
+                tag.key.to_lowercase().into(),
+                tag.value.as_str().into(),
+            ],
+        )?;
+    }
+    let count = tx.count(
+        "SELECT COUNT(*) FROM iam_tags WHERE entity_kind = $1 AND entity_id = $2",
+        &[kind.into(), id.into()],
+    )?;
+    if count > MAX_TAGS as i64 {
+        return Err(StoreError::limit_exceeded(format!(
+            "The number of tags has reached the maximum limit of {MAX_TAGS}."
+        )));
+    }
+    Ok(())
+}
+
+/// Removes the tags with these keys (regardless of case); absent keys are ignored, as IAM does.
+pub(crate) fn remove(tx: &mut dyn Tx, kind: &str, id: &str, keys: &[String]) -> Result<()> {
+    for key in keys {
+        tx.execute(
+            "DELETE FROM iam_tags WHERE entity_kind = $1 AND entity_id = $2 AND key_lower = $3",
+            &[kind.into(), id.into(), key.to_lowercase().into()],
+        )?;
+    }
+    Ok(())
+}
+
+/// Removes every tag of an entity (when it is deleted).
+pub(crate) fn clear(tx: &mut dyn Tx, kind: &str, id: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM iam_tags WHERE entity_kind = $1 AND entity_id = $2",
+        &[kind.into(), id.into()],
+    )?;
+    Ok(())
+}
+
+fn check(tag: &Tag) -> Result<()> {
+    let key_ok = !tag.key.is_empty() && tag.key.chars().count() <= 128;
+    let value_ok = tag.value.chars().count() <= 256;
+    let chars_ok = |s: &str| {
+        s.chars()
+            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
+    };
+    if !key_ok || !chars_ok(&tag.key) {
+        return Err(StoreError::invalid_input(format!(
+            "1 validation error detected: Value '{}' at 'tags.member.key' failed to satisfy \
+             constraint: Member must satisfy regular expression pattern: [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]+",
+            tag.key
+        )));
+    }
+    if !value_ok || !chars_ok(&tag.value) {
+        return Err(StoreError::invalid_input(format!(
+            "1 validation error detected: Value '{}' at 'tags.member.value' failed to satisfy \
+             constraint: Member must satisfy regular expression pattern: [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]*",
+            tag.value
+        )));
+    }
+    Ok(())
+}
