@@ -3,11 +3,13 @@
 //! Thin on purpose: each subcommand lives in its own file and every decision comes from
 //! `warden-core`, the same evaluator the server uses.
 
+mod account;
 mod bulk;
 mod catalog;
 mod error;
 mod input;
 mod output;
+mod principal;
 mod simulate;
 mod validate;
 
@@ -86,6 +88,9 @@ enum Command {
     /// Look up AWS managed policies and summarize policies by access level
     #[command(subcommand)]
     Policy(catalog::PolicyCommand),
+    /// The account store: import a real account, export it, show it
+    #[command(subcommand)]
+    Account(account::AccountCommand),
 }
 
 fn main() -> ExitCode {
@@ -105,6 +110,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args, &mut out),
         Command::Actions(command) => catalog::run_actions(&command, &mut out),
         Command::Policy(command) => catalog::run_policy(&command, &mut out),
+        Command::Account(command) => account::run(&command, &mut out),
     };
     let result = result.and_then(|code| {
         out.flush().map_err(CliError::from)?;

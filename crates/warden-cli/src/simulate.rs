@@ -125,6 +125,16 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "FILE")]
     pub requests: Option<String>,
 
+    /// Simulate the policies of a user, group, role or role session in the account store, as
+    /// `aws iam simulate-principal-policy --policy-source-arn` does [PolicySourceArn]
+    #[arg(long, value_name = "ARN", conflicts_with_all = ["requests", "scps", "rcps", "session_policy"])]
+    pub principal: Option<String>,
+
+    /// The account store for --principal: a SQLite path or postgres://... [default:
+    /// $WARDEN_DATABASE_URL, else the embedded store under ~/.local/share/warden]
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+
     /// Output format [default: text; json with --cli-input-json]
     #[arg(
         long,
@@ -138,6 +148,9 @@ pub struct SimulateArgs {
 
 /// Runs `warden simulate`.
 pub fn run<W: Write>(args: &SimulateArgs, out: &mut W) -> Result<u8, CliError> {
+    if crate::principal::wanted(args)? {
+        return crate::principal::run(args, out);
+    }
     let (req, sources) = build_request(args)?;
     if req.policy_input_list.is_empty() && req.resource_policy.is_none() {
         return Err(CliError::input(
@@ -168,6 +181,22 @@ pub fn run<W: Write>(args: &SimulateArgs, out: &mut W) -> Result<u8, CliError> {
     // The explanation (statement index, Sid, reason) is not in AWS's response: ask the same
     // evaluator for the full decision of each result.
     let sim = Simulation::prepare(&req).map_err(|e| simulate_error(&e, &sources))?;
+    render(format, &response, &sim, &sources, out)?;
+    Ok(SUCCESS)
+}
+
+/// Writes a response as text or a table, with each decision's explanation from `sim`.
+pub fn render<W: Write>(
+    format: Format,
+    response: &SimulatePolicyResponse,
+    sim: &Simulation,
+    sources: &Sources,
+    out: &mut W,
+) -> Result<(), CliError> {
+    if format == Format::Json {
+        write_json(out, response)?;
+        return Ok(());
+    }
     let decisions: Vec<Decision> = response
         .evaluation_results
         .iter()
@@ -183,8 +212,8 @@ pub fn run<W: Write>(args: &SimulateArgs, out: &mut W) -> Result<u8, CliError> {
         .map(|(result, decision)| Row { result, decision })
         .collect();
     match format {
-        Format::Table => write_table(out, &rows, &sources)?,
-        _ => write_text(out, &rows, &sources)?,
+        Format::Table => write_table(out, &rows, sources)?,
+        _ => write_text(out, &rows, sources)?,
     }
     if let (true, Some(marker)) = (response.is_truncated, &response.marker) {
         writeln!(
@@ -192,7 +221,7 @@ pub fn run<W: Write>(args: &SimulateArgs, out: &mut W) -> Result<u8, CliError> {
             "\n(more results: set \"Marker\": \"{marker}\" to see the next page)"
         )?;
     }
-    Ok(SUCCESS)
+    Ok(())
 }
 
 /// Builds the `SimulateCustomPolicy` request: `--cli-input-json` first, then every flag given
@@ -278,7 +307,18 @@ pub fn build_request(
 
 /// Reads `--cli-input-json`: JSON text, or `file://PATH`.
 fn parse_cli_input_json(arg: &str) -> Result<SimulateCustomPolicyRequest, CliError> {
-    let (text, origin) = match arg.strip_prefix("file://") {
+    let (text, origin) = cli_input_text(arg)?;
+    serde_json::from_str(&text).map_err(|e| {
+        CliError::input(format!(
+            "{origin} is not a SimulateCustomPolicy request: {e}"
+        ))
+    })
+}
+
+/// The text of `--cli-input-json` (inline, or read from `file://PATH`) and how to name it in
+/// messages.
+pub fn cli_input_text(arg: &str) -> Result<(String, String), CliError> {
+    Ok(match arg.strip_prefix("file://") {
         Some(path) => (
             read_text(arg, "--cli-input-json file")?,
             format!("--cli-input-json `{path}`"),
@@ -296,21 +336,20 @@ fn parse_cli_input_json(arg: &str) -> Result<SimulateCustomPolicyRequest, CliErr
             }
             (arg.to_string(), "--cli-input-json".to_string())
         }
-    };
-    serde_json::from_str(&text).map_err(|e| {
-        CliError::input(format!(
-            "{origin} is not a SimulateCustomPolicy request: {e}"
-        ))
     })
 }
 
-fn read_policy(arg: &str, id: String, sources: &mut Sources) -> Result<String, CliError> {
+pub fn read_policy(arg: &str, id: String, sources: &mut Sources) -> Result<String, CliError> {
     let text = read_text(arg, "policy file")?;
     sources.add(id, path_of(arg));
     Ok(text)
 }
 
-fn read_list(args: &[String], key: &str, sources: &mut Sources) -> Result<Vec<String>, CliError> {
+pub fn read_list(
+    args: &[String],
+    key: &str,
+    sources: &mut Sources,
+) -> Result<Vec<String>, CliError> {
     args.iter()
         .enumerate()
         .map(|(i, arg)| read_policy(arg, format!("{key}.{}", i + 1), sources))
@@ -319,7 +358,7 @@ fn read_list(args: &[String], key: &str, sources: &mut Sources) -> Result<Vec<St
 
 /// Appends the default documents of the AWS managed policies `names` (names or ARNs) to `list`.
 /// A deprecated policy still grants what it grants; the user hears about the deprecation.
-fn add_managed(
+pub fn add_managed(
     list: &mut Vec<String>,
     names: &[String],
     key: &str,

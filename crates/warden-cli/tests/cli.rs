@@ -877,3 +877,129 @@ fn validate_adds_catalog_warnings_unless_asked_not_to() -> Result {
     insta::assert_snapshot!(format!("{checked}\n=== --no-catalog-checks\n{unchecked}"));
     Ok(())
 }
+
+// ---- the account store: import, export, simulate --principal ----
+
+const ACCOUNT_FIXTURE: &str =
+    include_str!("../../warden-store/tests/fixtures/account-authorization-details.json");
+
+#[test]
+fn account_import_export_and_principal_simulation() -> Result {
+    let dir = Dir::new()?;
+    dir.write("account.json", ACCOUNT_FIXTURE)?;
+    let db = "--database=account.db";
+    let imported = dir.run(&["account", "import", "account.json", db])?;
+    let again = dir.run(&["account", "import", "account.json", db])?;
+    assert_eq!(exit_code(&again), "exit code: 2");
+    let shown = dir.run(&["account", "show", db])?;
+    let user = "arn:aws:iam::111122223333:user/ci/ci-deployer";
+    let task_role = "arn:aws:iam::111122223333:role/my-app-task-role";
+    let to_tasks = dir.run(&[
+        "simulate",
+        db,
+        "--principal",
+        user,
+        "--action",
+        "iam:PassRole",
+        "--resource",
+        task_role,
+        "--context",
+        "iam:PassedToService=ecs-tasks.amazonaws.com",
+    ])?;
+    let to_ec2 = dir.run(&[
+        "simulate",
+        db,
+        "--principal",
+        user,
+        "--action",
+        "iam:PassRole",
+        "--resource",
+        task_role,
+        "--context",
+        "iam:PassedToService=ec2.amazonaws.com",
+        "--output",
+        "table",
+    ])?;
+    let legacy = dir.run(&[
+        "simulate",
+        db,
+        "--principal",
+        "arn:aws:iam::111122223333:user/legacy-admin",
+        "--action",
+        "iam:PassRole",
+        "--resource",
+        "arn:aws:iam::111122223333:role/anything",
+        "--output",
+        "table",
+    ])?;
+    let unknown = dir.run(&[
+        "simulate",
+        db,
+        "--principal",
+        "arn:aws:iam::111122223333:user/nobody",
+        "--action",
+        "s3:GetObject",
+    ])?;
+    assert!(to_tasks.contains("allowed: iam:PassRole"), "{to_tasks}");
+    assert!(to_ec2.contains("implicitDeny"), "{to_ec2}");
+    assert!(legacy.contains("allowed"), "{legacy}");
+    assert_eq!(exit_code(&unknown), "exit code: 2");
+    insta::assert_snapshot!(format!(
+        "{imported}\n=== import again\n{again}\n=== show\n{shown}\n=== to ecs-tasks\n{to_tasks}\n\
+         === to ec2\n{to_ec2}\n=== deprecated policy, attached before\n{legacy}\n=== unknown\n{unknown}"
+    ));
+    Ok(())
+}
+
+#[test]
+fn account_export_round_trips_and_the_environment_names_the_store() -> Result {
+    let dir = Dir::new()?;
+    dir.write("account.json", ACCOUNT_FIXTURE)?;
+    let run = |args: &[&str], db: &str| -> Result<std::process::Output> {
+        Ok(Command::new(env!("CARGO_BIN_EXE_warden"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("WARDEN_DATABASE_URL", db)
+            .output()?)
+    };
+    assert!(
+        run(&["account", "import", "account.json"], "first.db")?
+            .status
+            .success()
+    );
+    let first = run(&["account", "export"], "first.db")?;
+    assert!(first.status.success());
+    dir.write("exported.json", std::str::from_utf8(&first.stdout)?)?;
+    assert!(
+        run(&["account", "import", "exported.json"], "second.db")?
+            .status
+            .success()
+    );
+    let second = run(&["account", "export"], "second.db")?;
+    let a: serde_json::Value = serde_json::from_slice(&first.stdout)?;
+    let b: serde_json::Value = serde_json::from_slice(&second.stdout)?;
+    assert_eq!(a, b);
+    assert_eq!(a["RoleDetailList"].as_array().map(Vec::len), Some(5));
+    // A principal request through --cli-input-json, as awscli writes it.
+    let request = serde_json::json!({
+        "PolicySourceArn": "arn:aws:iam::111122223333:role/ecsInstanceRole",
+        "ActionNames": ["ecs:RegisterContainerInstance", "s3:GetObject"]
+    });
+    dir.write("request.json", &request.to_string())?;
+    let out = run(
+        &["simulate", "--cli-input-json", "file://request.json"],
+        "second.db",
+    )?;
+    assert!(out.status.success(), "{out:?}");
+    let response: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let decisions: Vec<&str> = response["EvaluationResults"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|e| e["EvalDecision"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(decisions, ["allowed", "implicitDeny"]);
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! `warden simulate --principal ARN`: AWS's `SimulatePrincipalPolicy` against the account
+//! store, from flags or from `--cli-input-json` holding a `PolicySourceArn`.
+
+use crate::error::{CliError, SUCCESS};
+use crate::input::context_entries;
+use crate::output::{Format, Sources};
+use crate::simulate::{SimulateArgs, add_managed, cli_input_text, read_list, read_policy, render};
+use std::io::Write;
+use warden_core::simulate::{SimulatePolicyResponse, paginate};
+use warden_store::Store;
+use warden_store::principal::SimulatePrincipalPolicyRequest;
+
+/// Whether the arguments ask for a principal simulation: `--principal`, or a
+/// `--cli-input-json` with `PolicySourceArn`.
+pub fn wanted(args: &SimulateArgs) -> Result<bool, CliError> {
+    if args.principal.is_some() {
+        return Ok(true);
+    }
+    let Some(arg) = &args.cli_input_json else {
+        return Ok(false);
+    };
+    let (text, _) = cli_input_text(arg)?;
+    Ok(serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .is_some_and(|v| v.get("PolicySourceArn").is_some()))
+}
+
+/// Opens the store `--database` names, else `$WARDEN_DATABASE_URL`, else the embedded default.
+pub fn open_store(database: Option<&str>) -> Result<Store, CliError> {
+    let opened = match database {
+        Some(url) => Store::open(url),
+        None => Store::open_default(),
+    };
+    opened.map_err(|e| CliError::input(format!("cannot open the account store: {e}")))
+}
+
+/// Runs `warden simulate --principal`.
+pub fn run<W: Write>(args: &SimulateArgs, out: &mut W) -> Result<u8, CliError> {
+    if !args.scps.is_empty() || !args.rcps.is_empty() || args.session_policy.is_some() {
+        return Err(CliError::input(
+            "--scp, --rcp and --session-policy are not part of SimulatePrincipalPolicy: \
+             simulate them with custom policies (without --principal)",
+        ));
+    }
+    let mut req = match &args.cli_input_json {
+        Some(arg) => {
+            let (text, origin) = cli_input_text(arg)?;
+            serde_json::from_str::<SimulatePrincipalPolicyRequest>(&text).map_err(|e| {
+                CliError::input(format!(
+                    "{origin} is not a SimulatePrincipalPolicy request: {e}"
+                ))
+            })?
+        }
+        None => SimulatePrincipalPolicyRequest::default(),
+    };
+    let mut sources = Sources::default();
+    if let Some(principal) = &args.principal {
+        req.policy_source_arn = principal.clone();
+    }
+    if !args.policies.is_empty() || !args.policy_arns.is_empty() {
+        let mut list = read_list(&args.policies, "PolicyInputList", &mut sources)?;
+        add_managed(
+            &mut list,
+            &args.policy_arns,
+            "PolicyInputList",
+            &mut sources,
+        )?;
+        req.policy_input_list = list;
+    }
+    if !args.boundaries.is_empty() || !args.boundary_arns.is_empty() {
+        let key = "PermissionsBoundaryPolicyInputList";
+        let mut list = read_list(&args.boundaries, key, &mut sources)?;
+        add_managed(&mut list, &args.boundary_arns, key, &mut sources)?;
+        req.permissions_boundary_policy_input_list = list;
+    }
+    if let Some(arg) = &args.resource_policy {
+        req.resource_policy = Some(read_policy(arg, "ResourcePolicy".into(), &mut sources)?);
+    }
+    if !args.actions.is_empty() {
+        req.action_names = args.actions.clone();
+    }
+    if !args.resources.is_empty() {
+        req.resource_arns = args.resources.clone();
+    }
+    if !args.context.is_empty() {
+        req.context_entries = context_entries(&args.context)?;
+    }
+    if let Some(caller) = &args.caller {
+        req.caller_arn = Some(caller.clone());
+    }
+    if let Some(owner) = &args.resource_owner {
+        req.resource_owner = Some(owner.clone());
+    }
+    if req.action_names.is_empty() {
+        return Err(CliError::input(
+            "no action to simulate: give --action (or ActionNames in --cli-input-json)",
+        ));
+    }
+    let store = open_store(args.database.as_deref())?;
+    let fail = |e: warden_store::StoreError| CliError::input(e.to_string());
+    let (sim, custom) = store.principal_simulation(&req).map_err(fail)?;
+    let results = sim.run(&custom.action_names, &custom.resource_arns);
+    let response: SimulatePolicyResponse = if req.max_items.is_some() || req.marker.is_some() {
+        paginate(results, req.max_items, req.marker.as_deref())
+            .map_err(|e| CliError::input(format!("{}: {}", e.code, e.message)))?
+    } else {
+        SimulatePolicyResponse {
+            evaluation_results: results,
+            is_truncated: false,
+            marker: None,
+        }
+    };
+    let format = args.output.unwrap_or(match args.cli_input_json {
+        Some(_) => Format::Json,
+        None => Format::Text,
+    });
+    render(format, &response, &sim, &sources, out)?;
+    Ok(SUCCESS)
+}
