@@ -880,8 +880,7 @@ fn validate_adds_catalog_warnings_unless_asked_not_to() -> Result {
 
 // ---- the account store: import, export, simulate --principal ----
 
-const ACCOUNT_FIXTURE: &str =
-    include_str!("../../warden-store/tests/fixtures/account-authorization-details.json");
+const ACCOUNT_FIXTURE: &str = include_str!("../../../examples/account-authorization-details.json");
 
 #[test]
 fn account_import_export_and_principal_simulation() -> Result {
@@ -1001,5 +1000,61 @@ fn account_export_round_trips_and_the_environment_names_the_store() -> Result {
         })
         .unwrap_or_default();
     assert_eq!(decisions, ["allowed", "implicitDeny"]);
+    Ok(())
+}
+
+/// A process killed in the middle of an import leaves the embedded store as it was before the
+/// import or as it is after, never in between (one transaction, WAL).
+#[test]
+fn an_import_killed_midway_stores_all_or_nothing() -> Result {
+    let dir = Dir::new()?;
+    let roles = 20_000;
+    let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let list: Vec<serde_json::Value> = (0..roles)
+        .map(|i| {
+            serde_json::json!({
+                "Path": "/", "RoleName": format!("role-{i}"),
+                "Arn": format!("arn:aws:iam::111122223333:role/role-{i}"),
+                "AssumeRolePolicyDocument": trust,
+                "RolePolicyList": [{"PolicyName": "logs", "PolicyDocument": {"Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}}],
+            })
+        })
+        .collect();
+    dir.write(
+        "big.json",
+        &serde_json::json!({"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": list,
+            "Policies": []})
+        .to_string(),
+    )?;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["account", "import", "big.json", "--database", "crash.db"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    // Kill it once the transaction has spilled pages into the write-ahead log: mid-write.
+    let wal = dir.path().join("crash.db-wal");
+    for _ in 0..2000 {
+        let spilled = std::fs::metadata(&wal).map_or(0, |m| m.len()) > 512 * 1024;
+        if spilled || child.try_wait()?.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    child.wait()?;
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["account", "export", "--database", "crash.db"])
+        .current_dir(dir.path())
+        .output()?;
+    assert!(out.status.success(), "{out:?}");
+    let exported: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let stored = exported["RoleDetailList"].as_array().map_or(0, Vec::len);
+    assert!(
+        stored == 0 || stored == roles,
+        "{stored} of {roles} roles stored"
+    );
     Ok(())
 }

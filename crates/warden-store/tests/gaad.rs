@@ -6,7 +6,7 @@ mod common;
 use serde_json::{Value, json};
 use warden_store::{ErrorCode, Store, Value as SqlValue};
 
-const FIXTURE: &str = include_str!("fixtures/account-authorization-details.json");
+const FIXTURE: &str = include_str!("../../../examples/account-authorization-details.json");
 
 const DEPLOY_BOUNDARY: &str = "arn:aws:iam::111122223333:policy/boundaries/DeployBoundary";
 const EC2_FULL_ACCESS: &str = "arn:aws:iam::aws:policy/AmazonEC2ContainerServiceFullAccess";
