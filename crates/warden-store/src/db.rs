@@ -171,6 +171,7 @@ impl Database {
             }
             .map_err(|e| StoreError::service(format!("cannot open {path}: {e}")))?;
             conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite_error)?;
+            conn.set_prepared_statement_cache_capacity(256);
             // WAL: readers do not block the writer; FULL: a commit survives a power cut.
             conn.pragma_update(None, "journal_mode", "WAL")
                 .map_err(sqlite_error)?;
@@ -251,7 +252,8 @@ impl Database {
                 let conn = conn
                     .lock()
                     .map_err(|_| StoreError::service("the database connection is poisoned"))?;
-                conn.query_row(SQL, [], |row| row.get::<_, i64>(0))
+                conn.prepare_cached(SQL)
+                    .and_then(|mut statement| statement.query_row([], |row| row.get::<_, i64>(0)))
                     .map_err(sqlite_error)
             }
             Database::Postgres(client) => {
@@ -427,10 +429,13 @@ impl SqliteTx<'_> {
 impl Tx for SqliteTx<'_> {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let params = sqlite_params(params);
-        match self
+        // Statements are prepared once per connection and reused (SQLite's parser was most of
+        // a small request's cost).
+        let run = self
             .tx
-            .execute(&sqlite_sql(sql), rusqlite::params_from_iter(params))
-        {
+            .prepare_cached(&sqlite_sql(sql))
+            .and_then(|mut statement| statement.execute(rusqlite::params_from_iter(params)));
+        match run {
             Ok(n) => Ok(n as u64),
             Err(e) => Err(self.fail(e)),
         }
@@ -439,7 +444,7 @@ impl Tx for SqliteTx<'_> {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
         let params = sqlite_params(params);
         let run = || -> rusqlite::Result<Vec<Row>> {
-            let mut statement = self.tx.prepare(&sqlite_sql(sql))?;
+            let mut statement = self.tx.prepare_cached(&sqlite_sql(sql))?;
             let columns = statement.column_count();
             let mut rows = statement.query(rusqlite::params_from_iter(params))?;
             let mut out = Vec::new();

@@ -869,7 +869,48 @@ impl Store {
     /// Creates an access key for a user (`CreateAccessKey`), Active. The secret is in the
     /// answer and nowhere else IAM shows it. At most two keys a user (LimitExceeded).
     pub fn create_access_key(&self, user: &str) -> Result<AccessKey> {
+        self.insert_access_key(user, None)
+    }
+
+    /// Gives `user` the access key `id` with `secret` (an operator's chosen credentials, e.g.
+    /// the endpoint's administrator from the environment). The id must look like AWS's
+    /// (`AKIA` and 16 more characters of A-Z and 2-7), the secret 40 characters. Idempotent
+    /// when the user already has exactly this key; the quota of 2 keys applies.
+    pub fn import_access_key(&self, user: &str, id: &str, secret: &str) -> Result<AccessKey> {
+        let id_ok = id.len() == 20
+            && id.starts_with("AKIA")
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if !id_ok || secret.len() != 40 {
+            return Err(StoreError::invalid_input(
+                "an access key id is AKIA and 16 upper-case letters or digits, and its secret 40 characters",
+            ));
+        }
+        self.insert_access_key(user, Some((id, secret)))
+    }
+
+    fn insert_access_key(&self, user: &str, given: Option<(&str, &str)>) -> Result<AccessKey> {
         self.db().write(|tx| {
+            if let Some((id, secret)) = given
+                && let Some(row) = tx.query_one(
+                    "SELECT k.secret, k.status, k.create_date, u.name FROM iam_access_keys k JOIN iam_users u ON u.id = k.user_id WHERE k.id = $1",
+                    &[id.into()],
+                )?
+            {
+                if row.str(0) == secret && row.str(3).eq_ignore_ascii_case(user) {
+                    return Ok(AccessKey {
+                        user_name: row.str(3),
+                        access_key_id: id.to_string(),
+                        status: row.str(1),
+                        secret_access_key: secret.to_string(),
+                        create_date: row.str(2),
+                    });
+                }
+                return Err(StoreError::already_exists(format!(
+                    "The access key {id} already exists with another secret or owner."
+                )));
+            }
             let (user_id, user_name) = user_row(tx, user)?;
             if tx.count(
                 "SELECT COUNT(*) FROM iam_access_keys WHERE user_id = $1",
@@ -880,11 +921,15 @@ impl Store {
                     "Cannot exceed quota for AccessKeysPerUser: {ACCESS_KEYS_PER_USER}"
                 )));
             }
+            let (access_key_id, secret_access_key) = match given {
+                Some((id, secret)) => (id.to_string(), secret.to_string()),
+                None => (ids::new_id(IdKind::AccessKey), ids::new_secret()),
+            };
             let key = AccessKey {
                 user_name,
-                access_key_id: ids::new_id(IdKind::AccessKey),
+                access_key_id,
                 status: "Active".to_string(),
-                secret_access_key: ids::new_secret(),
+                secret_access_key,
                 create_date: ids::now(),
             };
             tx.execute(

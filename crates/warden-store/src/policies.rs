@@ -343,31 +343,6 @@ fn check_managed_document(document: &str) -> Result<()> {
     }
 }
 
-/// The characters IAM counts toward a size quota: all but the white space between JSON tokens
-/// (white space inside strings counts). The same count as the validator's.
-fn counted_chars(text: &str) -> usize {
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut count = 0;
-    for c in text.chars() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if c == '"' {
-            in_string = true;
-        } else if matches!(c, ' ' | '\t' | '\n' | '\r') {
-            continue;
-        }
-        count += 1;
-    }
-    count
-}
-
 /// A user, group or role: its id, its name as given, and for a service-linked role the service
 /// that owns it.
 struct Holder {
@@ -1045,7 +1020,7 @@ impl Store {
                     ],
                 )?
                 .iter()
-                .map(|row| counted_chars(&row.str(0)))
+                .map(|row| warden_core::policy::validate::counted_chars(&row.str(0), false))
                 .sum();
             let quota = inline_limit(kind).max_chars();
             let left = SizeLimit::Custom(quota.saturating_sub(others));
@@ -1246,7 +1221,10 @@ mod tests {
 
     #[test]
     fn white_space_between_tokens_is_not_counted() {
-        assert_eq!(counted_chars("{ \"a b\" : 1 }"), 9);
+        assert_eq!(
+            warden_core::policy::validate::counted_chars("{ \"a b\" : 1 }", false),
+            9
+        );
         assert_eq!(
             iam_date("2017-11-07T21:36:54+00:00"),
             "2017-11-07T21:36:54Z"
