@@ -1,0 +1,254 @@
+//! Load on loopback: signed requests against `warden serve`'s router, from a small client in
+//! the same process (one runtime for the server, one for the client, on this 2-core machine).
+//!
+//! Scenarios, each run for a few seconds with many keep-alive connections:
+//! - `GetRole`;
+//! - `SimulatePrincipalPolicy` (the seed's PassRole question for a user holding
+//!   AmazonECS_FullAccess);
+//! - a write mix: `TagRole` and `UntagRole` alternating on one role.
+//!
+//! Requests are signed once with AWS's own signer (`aws-sigv4`) and replayed: SigV4 has no
+//! nonce, so a signed request stays valid for 15 minutes, and the server verifies every one.
+//! Prints requests/s and latency percentiles. Run with
+//! `cargo bench -p warden-server --bench load` (`WARDEN_LOAD_SECONDS`, `WARDEN_LOAD_CONNECTIONS`
+//! change the defaults of 5 s and 64).
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, missing_docs)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use warden_server::bootstrap::ensure_admin;
+use warden_server::server::{AppState, serve};
+use warden_store::Store;
+
+const KEY: &str = "AKIAWARDENLOADTEST00";
+const SECRET: &str = "loadTestSecretKey0000000000000000000000A";
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"","Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+/// The full bytes of a signed HTTP/1.1 request.
+fn signed(host: &str, body: &str, service: &str) -> Vec<u8> {
+    let identity = Credentials::new(KEY, SECRET, None, None, "load").into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name(service)
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let uri = format!("http://{host}/");
+    let content_type = "application/x-www-form-urlencoded; charset=utf-8";
+    let headers = [("host", host), ("content-type", content_type)];
+    let signable = SignableRequest::new(
+        "POST",
+        uri.clone(),
+        headers.iter().copied(),
+        SignableBody::Bytes(body.as_bytes()),
+    )
+    .unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    let mut request = http::Request::builder().method("POST").uri(&uri);
+    for (n, v) in headers {
+        request = request.header(n, v);
+    }
+    let mut request = request.body(()).unwrap();
+    instructions.apply_to_request_http1x(&mut request);
+    let mut out = format!("POST / HTTP/1.1\r\ncontent-length: {}\r\n", body.len());
+    for (name, value) in request.headers() {
+        out.push_str(&format!("{}: {}\r\n", name, value.to_str().unwrap()));
+    }
+    out.push_str("\r\n");
+    out.push_str(body);
+    out.into_bytes()
+}
+
+/// Sends `requests` round-robin on one keep-alive connection until `deadline`; returns each
+/// latency and the number of non-200 answers.
+async fn connection(
+    addr: String,
+    requests: Arc<Vec<Vec<u8>>>,
+    deadline: Instant,
+    offset: usize,
+) -> (Vec<Duration>, usize) {
+    let stream = TcpStream::connect(&addr).await.expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let (read, mut write) = stream.into_split();
+    let mut read = BufReader::new(read);
+    let mut latencies = Vec::new();
+    let mut failures = 0;
+    let mut i = offset;
+    let mut line = String::new();
+    while Instant::now() < deadline {
+        let request = &requests[i % requests.len()];
+        i += 1;
+        let start = Instant::now();
+        write.write_all(request).await.expect("write");
+        line.clear();
+        read.read_line(&mut line).await.expect("status");
+        if !line.starts_with("HTTP/1.1 200") {
+            failures += 1;
+        }
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            read.read_line(&mut line).await.expect("header");
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().expect("length");
+            }
+        }
+        let mut body = vec![0; length];
+        read.read_exact(&mut body).await.expect("body");
+        latencies.push(start.elapsed());
+    }
+    (latencies, failures)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i]
+}
+
+fn run(name: &str, addr: &str, requests: Vec<Vec<u8>>, connections: usize, seconds: u64) {
+    let client = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let requests = Arc::new(requests);
+    // Warm up (caches, connections) for a second, then measure.
+    for (warm, secs) in [(true, 1), (false, seconds)] {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let started = Instant::now();
+        let results = client.block_on(async {
+            let tasks: Vec<_> = (0..connections)
+                .map(|c| {
+                    tokio::spawn(connection(
+                        addr.to_string(),
+                        Arc::clone(&requests),
+                        deadline,
+                        c,
+                    ))
+                })
+                .collect();
+            let mut all = Vec::new();
+            for task in tasks {
+                all.push(task.await.expect("task"));
+            }
+            all
+        });
+        let elapsed = started.elapsed();
+        if warm {
+            continue;
+        }
+        let failures: usize = results.iter().map(|(_, f)| f).sum();
+        let mut latencies: Vec<Duration> = results.into_iter().flat_map(|(l, _)| l).collect();
+        latencies.sort();
+        let count = latencies.len();
+        println!(
+            "{name:<28} {count:>8} requests in {:.1} s = {:>8.0} req/s  p50 {:>7.0} us  p99 {:>7.0} us  non-200: {failures}",
+            elapsed.as_secs_f64(),
+            count as f64 / elapsed.as_secs_f64(),
+            percentile(&latencies, 0.50).as_secs_f64() * 1e6,
+            percentile(&latencies, 0.99).as_secs_f64() * 1e6,
+        );
+        assert_eq!(failures, 0, "{name}: every request must succeed");
+    }
+}
+
+fn main() {
+    // `cargo test` runs benches with --bench absent: do nothing then.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let seconds: u64 = std::env::var("WARDEN_LOAD_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let connections: usize = std::env::var("WARDEN_LOAD_CONNECTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("load.db").to_string_lossy()).unwrap();
+    ensure_admin(&store, Some((KEY, SECRET))).unwrap();
+    store
+        .create_role("my-task-role", None, TRUST, None, None, None, &[])
+        .unwrap();
+    store
+        .create_user("ci-deployer", Some("/ci/"), None, &[])
+        .unwrap();
+    store
+        .attach_user_policy(
+            "ci-deployer",
+            "arn:aws:iam::aws:policy/AmazonECS_FullAccess",
+        )
+        .unwrap();
+
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = server
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let state = Arc::new(AppState::new(store));
+    server.spawn(serve(listener, state));
+
+    println!("warden serve on {addr}: {connections} connections, {seconds} s per scenario");
+    let get_role = vec![signed(
+        &addr,
+        "Action=GetRole&Version=2010-05-08&RoleName=my-task-role",
+        "iam",
+    )];
+    run("GetRole", &addr, get_role, connections, seconds);
+    let simulate = vec![signed(
+        &addr,
+        "Action=SimulatePrincipalPolicy&Version=2010-05-08\
+         &PolicySourceArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Auser%2Fci%2Fci-deployer\
+         &ActionNames.member.1=iam%3APassRole\
+         &ResourceArns.member.1=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fmy-task-role\
+         &ContextEntries.member.1.ContextKeyName=iam%3APassedToService\
+         &ContextEntries.member.1.ContextKeyType=string\
+         &ContextEntries.member.1.ContextKeyValues.member.1=ecs-tasks.amazonaws.com",
+        "iam",
+    )];
+    run(
+        "SimulatePrincipalPolicy",
+        &addr,
+        simulate,
+        connections,
+        seconds,
+    );
+    let writes = vec![
+        signed(
+            &addr,
+            "Action=TagRole&Version=2010-05-08&RoleName=my-task-role&Tags.member.1.Key=team&Tags.member.1.Value=blue",
+            "iam",
+        ),
+        signed(
+            &addr,
+            "Action=UntagRole&Version=2010-05-08&RoleName=my-task-role&TagKeys.member.1=team",
+            "iam",
+        ),
+    ];
+    run(
+        "write mix (TagRole/UntagRole)",
+        &addr,
+        writes,
+        connections.min(8),
+        seconds,
+    );
+    drop(server);
+}

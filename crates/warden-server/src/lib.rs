@@ -1,0 +1,34 @@
+//! Warden's endpoint: IAM and STS over AWS's query protocol, so awscli, boto3 and the AWS SDKs
+//! work unmodified. Requests are authenticated with SigV4 and every call is authorized by
+//! Warden's own engine against the caller's policies.
+
+pub mod bootstrap;
+pub mod iam;
+pub mod protocol;
+pub mod server;
+pub mod sigv4;
+pub mod sts;
+
+/// Who is calling: the principal a request's credentials belong to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The principal's ARN: a user (`arn:aws:iam::ACCOUNT:user/PATH/NAME`) or a role session
+    /// (`arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`).
+    pub arn: String,
+    /// The user's name, for a user.
+    pub user_name: Option<String>,
+    /// The account id.
+    pub account: String,
+    /// The access key id the request was signed with.
+    pub access_key_id: String,
+}
+
+/// What an operation acts on, for authorization: the resource ARN and the request's condition
+/// keys (e.g. `iam:PolicyARN`, `iam:PermissionsBoundary`, `aws:RequestTag/KEY`, `aws:TagKeys`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Target {
+    /// The resource ARN, or `*` for operations that act on no resource.
+    pub resource: String,
+    /// Condition keys and their values.
+    pub context: Vec<(String, Vec<String>)>,
+}

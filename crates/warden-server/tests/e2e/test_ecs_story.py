@@ -1,0 +1,361 @@
+"""The seed's story, played by boto3 and awscli against a running `warden serve`.
+
+Each test class starts its own server on a free port with a fresh embedded store and an
+administrator key of its choosing, so the tests need nothing but the `warden` binary
+(WARDEN_BIN, default target/debug/warden) and the pinned clients (requirements.txt).
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+import boto3
+import botocore.exceptions
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+WARDEN = os.environ.get("WARDEN_BIN", os.path.join(ROOT, "target", "debug", "warden"))
+ADMIN_KEY = "AKIAWARDENE2EADMIN00"
+ADMIN_SECRET = "e2eSecretKeyForTheAdministrator000000000"
+REGION = "eu-west-1"  # --endpoint-url clients sign with their own region
+
+EC2_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+             "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+# The seed's AmazonEC2ContainerServiceTaskRole trust relationship, verbatim.
+TASKS_TRUST_TEXT = ('{ "Version": "2012-10-17", "Statement": [ { "Sid": "", "Effect": "Allow", '
+                    '"Principal": { "Service": "ecs-tasks.amazonaws.com" }, "Action": "sts:AssumeRole" } ] }')
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, extra_setup=None):
+        self.dir = tempfile.mkdtemp(prefix="warden-e2e-")
+        self.db = os.path.join(self.dir, "account.db")
+        if extra_setup:
+            extra_setup(self)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(os.path.join(self.dir, "server.log"), "w")
+        self.process = subprocess.Popen(
+            [WARDEN, "serve", "--port", str(self.port), "--database", self.db,
+             "--admin-access-key-id", ADMIN_KEY, "--admin-secret-access-key", ADMIN_SECRET],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(open(os.path.join(self.dir, "server.log")).read())
+                time.sleep(0.05)
+        raise RuntimeError("warden serve did not start")
+
+    def session(self, key=ADMIN_KEY, secret=ADMIN_SECRET, token=None):
+        return boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret,
+                                     aws_session_token=token, region_name=REGION)
+
+    def client(self, service, **creds):
+        return self.session(**creds).client(service, endpoint_url=self.url)
+
+    def aws(self, *args, key=ADMIN_KEY, secret=ADMIN_SECRET):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret,
+                   AWS_DEFAULT_REGION=REGION, AWS_CONFIG_FILE="/dev/null",
+                   AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+        env.pop("AWS_SESSION_TOKEN", None)
+        aws = os.path.join(os.path.dirname(os.path.realpath(__import__("sys").executable)), "aws")
+        out = subprocess.run([aws, "--endpoint-url", self.url, "--output", "json", *args],
+                             capture_output=True, text=True, env=env)
+        return out
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def passed_to(service):
+    return [{"ContextKeyName": "iam:PassedToService", "ContextKeyValues": [service],
+             "ContextKeyType": "string"}]
+
+
+class EcsStory(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        cls.iam = cls.server.client("iam")
+        iam = cls.iam
+        # The container instance role, its policy and its instance profile.
+        iam.create_role(RoleName="ecsInstanceRole", AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
+        iam.attach_role_policy(RoleName="ecsInstanceRole", PolicyArn=
+                               "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role")
+        iam.create_instance_profile(InstanceProfileName="ecsInstanceRole")
+        iam.add_role_to_instance_profile(InstanceProfileName="ecsInstanceRole", RoleName="ecsInstanceRole")
+        # A task role with the ecs-tasks trust.
+        cls.task_role = iam.create_role(RoleName="my-task-role",
+                                        AssumeRolePolicyDocument=TASKS_TRUST_TEXT)["Role"]
+        # A CI user holding AmazonECS_FullAccess, with an access key of its own.
+        cls.ci = iam.create_user(UserName="ci-deployer", Path="/ci/")["User"]
+        iam.attach_user_policy(UserName="ci-deployer",
+                               PolicyArn="arn:aws:iam::aws:policy/AmazonECS_FullAccess")
+        key = iam.create_access_key(UserName="ci-deployer")["AccessKey"]
+        cls.ci_creds = {"key": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def simulate_pass(self, role_arn, service):
+        result = self.iam.simulate_principal_policy(
+            PolicySourceArn=self.ci["Arn"], ActionNames=["iam:PassRole"],
+            ResourceArns=[role_arn], ContextEntries=passed_to(service))
+        return result["EvaluationResults"][0]["EvalDecision"]
+
+    def test_the_task_role_keeps_its_trust_byte_for_byte(self):
+        role = self.iam.get_role(RoleName="my-task-role")["Role"]
+        self.assertEqual(role["Arn"], "arn:aws:iam::123456789012:role/my-task-role")
+        self.assertTrue(role["RoleId"].startswith("AROA"))
+        # boto3 decodes the URL-encoded document into JSON.
+        self.assertEqual(role["AssumeRolePolicyDocument"], json.loads(TASKS_TRUST_TEXT))
+
+    def test_instance_profile_holds_the_instance_role(self):
+        profile = self.iam.get_instance_profile(InstanceProfileName="ecsInstanceRole")["InstanceProfile"]
+        self.assertEqual([r["RoleName"] for r in profile["Roles"]], ["ecsInstanceRole"])
+        attached = self.iam.list_attached_role_policies(RoleName="ecsInstanceRole")["AttachedPolicies"]
+        self.assertEqual([p["PolicyName"] for p in attached], ["AmazonEC2ContainerServiceforEC2Role"])
+
+    def test_pass_role_as_amazon_ecs_full_access_allows_it(self):
+        task = self.task_role["Arn"]
+        instance = "arn:aws:iam::123456789012:role/ecsInstanceRole"
+        other = "arn:aws:iam::123456789012:role/someOtherRole"
+        self.assertEqual(self.simulate_pass(task, "ecs-tasks.amazonaws.com"), "allowed")
+        self.assertEqual(self.simulate_pass(task, "ec2.amazonaws.com"), "implicitDeny")
+        self.assertEqual(self.simulate_pass(instance, "ec2.amazonaws.com"), "allowed")
+        self.assertEqual(self.simulate_pass(other, "ec2.amazonaws.com"), "implicitDeny")
+
+    def test_the_ci_user_is_authorized_by_its_policies(self):
+        ci_iam = self.server.client("iam", **self.ci_creds)
+        # AmazonECS_FullAccess grants iam:ListRoles ...
+        names = [r["RoleName"] for r in ci_iam.list_roles()["Roles"]]
+        self.assertIn("my-task-role", names)
+        # ... and not iam:CreateRole, which IAM refuses with its own words.
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            ci_iam.create_role(RoleName="sneaky", AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
+        error = caught.exception.response["Error"]
+        self.assertEqual(error["Code"], "AccessDenied")
+        self.assertEqual(
+            error["Message"],
+            "User: arn:aws:iam::123456789012:user/ci/ci-deployer is not authorized to perform: "
+            "iam:CreateRole on resource: arn:aws:iam::123456789012:role/sneaky because no "
+            "identity-based policy allows the iam:CreateRole action")
+        self.assertEqual(caught.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
+        # Nothing was stored.
+        with self.assertRaises(botocore.exceptions.ClientError):
+            self.iam.get_role(RoleName="sneaky")
+
+    def test_the_deprecated_policy_cannot_be_attached_anew(self):
+        self.iam.create_role(RoleName="new-role", AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            self.iam.attach_role_policy(
+                RoleName="new-role",
+                PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ContainerServiceFullAccess")
+        error = caught.exception.response["Error"]
+        self.assertEqual(error["Code"], "NoSuchEntity")
+        self.assertEqual(error["Message"], "Policy arn:aws:iam::aws:policy/AmazonEC2ContainerServiceFullAccess "
+                                           "does not exist or is not attachable.")
+        attached = self.iam.list_attached_role_policies(RoleName="new-role")["AttachedPolicies"]
+        self.assertEqual(attached, [])
+
+    def test_assume_role_then_act_as_the_session(self):
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                 "Principal": {"AWS": self.ci["Arn"]}, "Action": "sts:AssumeRole"}]}
+        role = self.iam.create_role(RoleName="reader", AssumeRolePolicyDocument=json.dumps(trust),
+                                    MaxSessionDuration=3600)["Role"]
+        self.iam.put_role_policy(RoleName="reader", PolicyName="list-only", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:ListRoles",
+                                                     "Resource": "*"}]}))
+        sts = self.server.client("sts", **self.ci_creds)
+        creds = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="e2e")["Credentials"]
+        self.assertTrue(creds["AccessKeyId"].startswith("ASIA"))
+        session = {"key": creds["AccessKeyId"], "secret": creds["SecretAccessKey"],
+                   "token": creds["SessionToken"]}
+        who = self.server.client("sts", **session).get_caller_identity()
+        self.assertEqual(who["Arn"], "arn:aws:sts::123456789012:assumed-role/reader/e2e")
+        self.assertEqual(who["Account"], "123456789012")
+        as_role = self.server.client("iam", **session)
+        self.assertIn("reader", [r["RoleName"] for r in as_role.list_roles()["Roles"]])
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            as_role.create_user(UserName="nope")
+        self.assertEqual(caught.exception.response["Error"]["Code"], "AccessDenied")
+        # Longer than the role allows.
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            sts.assume_role(RoleArn=role["Arn"], RoleSessionName="long", DurationSeconds=7200)
+        self.assertEqual(caught.exception.response["Error"]["Code"], "ValidationError")
+        # A wrong token is refused.
+        bad = dict(session, token="WardenNotTheToken")
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            self.server.client("sts", **bad).get_caller_identity()
+        self.assertEqual(caught.exception.response["Error"]["Code"], "InvalidClientTokenId")
+
+    def test_simulate_custom_policy_over_the_wire_equals_warden_simulate(self):
+        with open(os.path.join(ROOT, "examples", "AmazonECS_FullAccess.json")) as f:
+            policy = f.read()
+        request = {"PolicyInputList": [policy], "ActionNames": ["iam:PassRole"],
+                   "ResourceArns": [self.task_role["Arn"],
+                                    "arn:aws:iam::123456789012:role/ecsInstanceRole"],
+                   "ContextEntries": passed_to("ec2.amazonaws.com")}
+        wire = self.iam.simulate_custom_policy(**request)
+        local = subprocess.run([WARDEN, "simulate", "--cli-input-json", json.dumps(request)],
+                               capture_output=True, text=True, check=True)
+        self.assertEqual(wire["EvaluationResults"], json.loads(local.stdout)["EvaluationResults"])
+
+    def test_awscli_works_unmodified(self):
+        out = self.server.aws("sts", "get-caller-identity")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(json.loads(out.stdout)["Arn"], "arn:aws:iam::123456789012:user/admin")
+        out = self.server.aws("iam", "get-role", "--role-name", "ecsInstanceRole")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(json.loads(out.stdout)["Role"]["RoleName"], "ecsInstanceRole")
+        out = self.server.aws("iam", "get-role", "--role-name", "nobody")
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("NoSuchEntity", out.stderr)
+
+    def test_bad_signatures_and_unknown_actions(self):
+        wrong = self.server.client("iam", key=ADMIN_KEY, secret="x" * 40)
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            wrong.list_roles()
+        self.assertEqual(caught.exception.response["Error"]["Code"], "SignatureDoesNotMatch")
+        unknown = self.server.client("iam", key="AKIANOSUCHKEY0000000", secret="x" * 40)
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            unknown.list_roles()
+        self.assertEqual(caught.exception.response["Error"]["Code"], "InvalidClientTokenId")
+
+
+class Robustness(unittest.TestCase):
+    """Bad requests get AWS's error codes, never a 500, and change nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        cls.iam = cls.server.client("iam")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def signed(self, body, service="iam"):
+        import botocore.auth
+        import botocore.awsrequest
+        import botocore.credentials
+        import urllib.request
+        request = botocore.awsrequest.AWSRequest(
+            method="POST", url=self.server.url + "/", data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+        credentials = botocore.credentials.Credentials(ADMIN_KEY, ADMIN_SECRET)
+        botocore.auth.SigV4Auth(credentials, service, REGION).add_auth(request)
+        prepared = urllib.request.Request(self.server.url + "/", data=body.encode(),
+                                          headers=dict(request.headers.items()), method="POST")
+        try:
+            with urllib.request.urlopen(prepared) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def count_roles(self):
+        return len(self.iam.list_roles()["Roles"])
+
+    def test_missing_action(self):
+        status, body = self.signed("Version=2010-05-08")
+        self.assertEqual(status, 400)
+        self.assertIn("<Code>MissingAction</Code>", body)
+
+    def test_unknown_action(self):
+        status, body = self.signed("Action=FlyToTheMoon&Version=2010-05-08")
+        self.assertEqual(status, 400)
+        self.assertIn("<Code>InvalidAction</Code>", body)
+
+    def test_malformed_parameters(self):
+        before = self.count_roles()
+        status, body = self.signed("Action=CreateRole&Version=2010-05-08&RoleName=x")
+        self.assertEqual(status, 400, body)
+        self.assertIn("<Code>ValidationError</Code>", body)
+        status, body = self.signed(
+            "Action=CreateRole&Version=2010-05-08&RoleName=x&AssumeRolePolicyDocument=%7B"
+            "&MaxSessionDuration=lots")
+        self.assertEqual(status, 400, body)
+        self.assertEqual(self.count_roles(), before)
+
+    def test_a_policy_that_does_not_parse(self):
+        before = self.count_roles()
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            self.iam.create_role(RoleName="broken", AssumeRolePolicyDocument='{"Version": ')
+        self.assertEqual(caught.exception.response["Error"]["Code"], "MalformedPolicyDocument")
+        self.assertEqual(self.count_roles(), before)
+
+    def test_an_oversized_body(self):
+        import urllib.request
+        body = b"Action=ListRoles&Version=2010-05-08&Pad=" + b"x" * (2 * 1024 * 1024)
+        request = urllib.request.Request(self.server.url + "/", data=body, method="POST")
+        try:
+            urllib.request.urlopen(request)
+            self.fail("an oversized body was accepted")
+        except urllib.error.HTTPError as e:
+            self.assertEqual(e.code, 413)
+            self.assertIn(b"RequestEntityTooLarge", e.read())
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # the server may close the connection before reading it all
+        self.assertGreaterEqual(self.count_roles(), 0)  # still serving
+
+    def test_unsigned_requests(self):
+        import urllib.request
+        request = urllib.request.Request(self.server.url + "/", data=b"Action=ListRoles&Version=2010-05-08",
+                                         method="POST")
+        try:
+            urllib.request.urlopen(request)
+            self.fail("an unsigned request was accepted")
+        except urllib.error.HTTPError as e:
+            self.assertEqual(e.code, 403)
+            self.assertIn(b"MissingAuthenticationToken", e.read())
+
+
+class ExistingAttachments(unittest.TestCase):
+    """An account imported with the deprecated policy already attached keeps it and its grants."""
+
+    @classmethod
+    def setUpClass(cls):
+        def import_account(server):
+            subprocess.run([WARDEN, "account", "import",
+                            os.path.join(ROOT, "examples", "account-authorization-details.json"),
+                            "--database", server.db], check=True, capture_output=True)
+        cls.server = Server(extra_setup=import_account)
+        cls.iam = cls.server.client("iam")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_the_deprecated_policy_stays_and_still_grants(self):
+        attached = self.iam.list_attached_user_policies(UserName="legacy-admin")["AttachedPolicies"]
+        self.assertIn("AmazonEC2ContainerServiceFullAccess", [p["PolicyName"] for p in attached])
+        result = self.iam.simulate_principal_policy(
+            PolicySourceArn="arn:aws:iam::111122223333:user/legacy-admin",
+            ActionNames=["iam:PassRole"],
+            ResourceArns=["arn:aws:iam::111122223333:role/any-role-at-all"])
+        self.assertEqual(result["EvaluationResults"][0]["EvalDecision"], "allowed")
+
+
+if __name__ == "__main__":
+    unittest.main()
