@@ -10,6 +10,7 @@ mod error;
 mod input;
 mod output;
 mod principal;
+mod serve;
 mod simulate;
 mod validate;
 
@@ -91,6 +92,9 @@ enum Command {
     /// The account store: import a real account, export it, show it
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// Serve IAM and STS over AWS's protocol, for awscli, boto3 and the SDKs
+    #[command(long_about = serve::LONG_ABOUT)]
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -111,6 +115,7 @@ fn main() -> ExitCode {
         Command::Actions(command) => catalog::run_actions(&command, &mut out),
         Command::Policy(command) => catalog::run_policy(&command, &mut out),
         Command::Account(command) => account::run(&command, &mut out),
+        Command::Serve(args) => serve::run(&args, &mut out),
     };
     let result = result.and_then(|code| {
         out.flush().map_err(CliError::from)?;

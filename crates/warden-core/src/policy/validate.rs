@@ -24,6 +24,8 @@
 mod actions;
 mod dates;
 mod limits;
+
+pub use limits::counted_chars;
 mod messages;
 mod resources;
 mod syntax;

@@ -89,7 +89,7 @@ impl SizeLimit {
 
 /// The characters the policy counts for a quota: all of them, or all but the whitespace between
 /// JSON tokens (whitespace inside strings counts). Works on text that is not valid JSON too.
-pub(super) fn counted_chars(text: &str, count_whitespace: bool) -> usize {
+pub fn counted_chars(text: &str, count_whitespace: bool) -> usize {
     if count_whitespace {
         return text.chars().count();
     }
