@@ -162,7 +162,7 @@ fn invalid(message: String) -> SimulateError {
 /// A simulation prepared once: policies parsed and compiled, caller and context read.
 #[derive(Debug, Clone)]
 pub struct Simulation {
-    set: PolicySet,
+    set: Arc<PolicySet>,
     principal: Principal,
     caller_given: bool,
     resource_owner: Option<String>,
@@ -236,6 +236,31 @@ impl Simulation {
             PolicyType::Rcp,
         )?;
 
+        Simulation::finish(req, Arc::new(b.build()))
+    }
+
+    /// Like [`Simulation::prepare_with`] for a request that adds no policy of its own (no
+    /// `PolicyInputList`, boundary list, `ResourcePolicy`, session policy, SCPs or RCPs): the
+    /// principal's policy set, compiled and indexed once, is shared as it is. `None` when the
+    /// request adds policies (use `prepare_with` then).
+    pub fn prepare_shared(
+        req: &SimulateCustomPolicyRequest,
+        set: &Arc<PolicySet>,
+    ) -> Option<Result<Simulation, SimulateError>> {
+        let adds_policies = !req.policy_input_list.is_empty()
+            || !req.permissions_boundary_policy_input_list.is_empty()
+            || req.resource_policy.is_some()
+            || req.session_policy.is_some()
+            || !req.service_control_policies.is_empty()
+            || !req.resource_control_policies.is_empty();
+        (!adds_policies).then(|| Simulation::finish(req, Arc::clone(set)))
+    }
+
+    /// Reads the caller, resource owner and context of `req`, over the compiled `set`.
+    fn finish(
+        req: &SimulateCustomPolicyRequest,
+        set: Arc<PolicySet>,
+    ) -> Result<Simulation, SimulateError> {
         let caller_given = req.caller_arn.is_some();
         let principal = match req.caller_arn.as_deref() {
             Some(arn) => {
@@ -285,7 +310,7 @@ impl Simulation {
             );
         }
         Ok(Simulation {
-            set: b.build(),
+            set,
             principal,
             caller_given,
             resource_owner,

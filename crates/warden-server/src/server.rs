@@ -51,8 +51,6 @@ pub struct AppState {
     pub sessions: Mutex<HashMap<String, Session>>,
     /// Access keys already looked up, valid while the store's generation holds.
     keys: Generational<(warden_store::User, String, String)>,
-    /// Callers' compiled policy sets, valid while the store's generation holds.
-    sets: Generational<PolicySet>,
 }
 
 impl AppState {
@@ -62,7 +60,6 @@ impl AppState {
             store,
             sessions: Mutex::new(HashMap::new()),
             keys: Generational::default(),
-            sets: Generational::default(),
         }
     }
 }
@@ -199,6 +196,8 @@ fn process(
 ) -> Outcome {
     let query = uri.query().unwrap_or("");
     let params = Params::parse(query, body);
+    // One generation read serves every cache this request consults (a write ends the pin).
+    let _pin = state.store.db().pin_generation();
     let guessed_ns = match params.get("Version") {
         Some("2011-06-15") => STS_NS,
         _ => IAM_NS,
@@ -383,10 +382,10 @@ fn policy_set(
     };
     let session_policy = session.and_then(|s| s.policy.as_deref());
     if session_policy.is_none() {
-        let generation = state.store.generation()?;
-        return state.sets.get_or(&principal_arn, generation, || {
-            build_set(state, &principal_arn, None)
-        });
+        // Compiled and indexed once per principal, cached by the store until it changes.
+        return Ok(Arc::clone(
+            &state.store.principal_policies(&principal_arn)?.set,
+        ));
     }
     build_set(state, &principal_arn, session_policy).map(Arc::new)
 }

@@ -226,13 +226,16 @@ impl Database {
     /// Runs `f` in a write transaction, after bumping the generation (which serializes writers:
     /// see the module documentation). Commits if `f` succeeds, rolls back if it fails.
     pub fn write<T>(&self, mut f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
-        self.transaction(true, &mut |tx| {
+        unpin(self.identity());
+        let result = self.transaction(true, &mut |tx| {
             tx.execute(
                 "UPDATE warden_generation SET value = value + 1 WHERE id = 1",
                 &[],
             )?;
             f(tx)
-        })
+        });
+        unpin(self.identity());
+        result
     }
 
     /// Runs `f` in a read transaction (one consistent snapshot on SQLite; each statement its own
@@ -242,10 +245,34 @@ impl Database {
     }
 
     /// The store's generation: it changes whenever anything is written, by any process.
-    ///
+    /// Within a [`Database::pin_generation`] on this thread, the pinned value.
+    pub fn generation(&self) -> Result<i64> {
+        let id = self.identity();
+        if let Some((pinned, generation)) = PINNED.with(std::cell::Cell::get)
+            && pinned == id
+        {
+            return Ok(generation);
+        }
+        self.read_generation()
+    }
+
+    /// Reads the generation once for the work this thread does next (one request), so that the
+    /// caches it consults cost one query in all. A write on this thread ends the pin (the
+    /// generation moved); so does dropping the returned guard.
+    pub fn pin_generation(&self) -> Result<GenerationPin> {
+        let generation = self.read_generation()?;
+        let id = self.identity();
+        PINNED.with(|p| p.set(Some((id, generation))));
+        Ok(GenerationPin { id })
+    }
+
+    fn identity(&self) -> usize {
+        std::ptr::from_ref(self) as usize
+    }
+
     /// One statement on its own, outside an explicit transaction: every request that uses a
     /// cache asks it, and on PostgreSQL a transaction would triple the round trips.
-    pub fn generation(&self) -> Result<i64> {
+    fn read_generation(&self) -> Result<i64> {
         const SQL: &str = "SELECT value FROM warden_generation WHERE id = 1";
         match self {
             Database::Sqlite(conn) => {
@@ -306,6 +333,32 @@ impl Database {
                 Ok(value) => return Ok(value),
             }
         }
+    }
+}
+
+thread_local! {
+    /// The generation this thread's current request read, with the database it belongs to
+    /// (by address: several stores may be open in one process).
+    static PINNED: std::cell::Cell<Option<(usize, i64)>> = const { std::cell::Cell::new(None) };
+}
+
+fn unpin(id: usize) {
+    PINNED.with(|p| {
+        if p.get().is_some_and(|(pinned, _)| pinned == id) {
+            p.set(None);
+        }
+    });
+}
+
+/// Ends a [`Database::pin_generation`] when dropped.
+#[derive(Debug)]
+pub struct GenerationPin {
+    id: usize,
+}
+
+impl Drop for GenerationPin {
+    fn drop(&mut self) {
+        unpin(self.id);
     }
 }
 
@@ -623,6 +676,34 @@ impl Tx for PostgresTx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pinned_generation_holds_until_a_write() -> Result<()> {
+        let db = Database::open(":memory:")?;
+        let before = db.generation()?;
+        let pin = db.pin_generation()?;
+        // The pinned value holds ...
+        assert_eq!(db.generation()?, before);
+        // ... and this thread's own write ends the pin.
+        db.write(|tx| {
+            tx.execute(
+                "UPDATE warden_account SET value = value WHERE key = 'x'",
+                &[],
+            )
+        })?;
+        assert_eq!(db.generation()?, before + 1);
+        drop(pin);
+        let pin = db.pin_generation()?;
+        drop(pin);
+        db.write(|tx| {
+            tx.execute(
+                "UPDATE warden_account SET value = value WHERE key = 'x'",
+                &[],
+            )
+        })?;
+        assert_eq!(db.generation()?, before + 2);
+        Ok(())
+    }
 
     #[test]
     fn passwords_are_hidden() {

@@ -18,7 +18,7 @@ pub mod principal;
 mod store;
 pub mod tags;
 
-pub use db::{Database, Dialect, Row, Tx, Value};
+pub use db::{Database, Dialect, GenerationPin, Row, Tx, Value};
 pub use error::{ErrorCode, Result, StoreError};
 pub use identities::{
     ACCESS_KEYS_PER_USER, DEFAULT_MAX_SESSION_DURATION, GROUPS_PER_USER, LinkedService,

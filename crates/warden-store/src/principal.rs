@@ -9,7 +9,7 @@ use warden_core::simulate::{
     ContextEntry, SimulateCustomPolicyRequest, SimulateError, SimulatePolicyResponse, Simulation,
     paginate,
 };
-use warden_core::{CompiledPolicy, Policy, PolicyType};
+use warden_core::{CompiledPolicy, Policy, PolicySet, PolicyType};
 
 use crate::db::Tx;
 use crate::error::{ErrorCode, Result, StoreError};
@@ -31,6 +31,8 @@ pub struct PrincipalPolicies {
     pub boundary: Option<CompiledPolicy>,
     /// Where each policy came from, for explanations: (`SourcePolicyId`, `SourcePolicyType`).
     pub sources: Vec<(String, String)>,
+    /// The identity policies and the boundary as one policy set, compiled and indexed once.
+    pub set: Arc<PolicySet>,
 }
 
 /// AWS's `SimulatePrincipalPolicy` request.
@@ -189,9 +191,14 @@ impl Store {
             marker: req.marker.clone(),
             ..SimulateCustomPolicyRequest::default()
         };
-        let boundary: Vec<CompiledPolicy> = policies.boundary.iter().cloned().collect();
-        let simulation =
-            Simulation::prepare_with(&custom, &policies.identity, &boundary).map_err(simulate)?;
+        let simulation = match Simulation::prepare_shared(&custom, &policies.set) {
+            Some(shared) => shared,
+            None => {
+                let boundary: Vec<CompiledPolicy> = policies.boundary.iter().cloned().collect();
+                Simulation::prepare_with(&custom, &policies.identity, &boundary)
+            }
+        }
+        .map_err(simulate)?;
         Ok((simulation, custom))
     }
 }
@@ -231,6 +238,7 @@ fn gather(tx: &mut dyn Tx, source: &Source, account: &str) -> Result<PrincipalPo
         identity: Vec::new(),
         boundary: None,
         sources: Vec::new(),
+        set: Arc::new(PolicySet::builder().build()),
     };
     add_entity_policies(tx, &mut out, source.kind, &id)?;
     if source.kind == EntityKind::User {
@@ -251,6 +259,14 @@ fn gather(tx: &mut dyn Tx, source: &Source, account: &str) -> Result<PrincipalPo
             source_type,
         )?);
     }
+    let mut builder = PolicySet::builder();
+    for policy in &out.identity {
+        builder = builder.identity(policy.clone());
+    }
+    if let Some(boundary) = &out.boundary {
+        builder = builder.boundary(boundary.clone());
+    }
+    out.set = Arc::new(builder.build());
     Ok(out)
 }
 
