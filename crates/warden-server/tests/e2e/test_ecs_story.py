@@ -37,9 +37,9 @@ def free_port():
 
 
 class Server:
-    def __init__(self, extra_setup=None):
+    def __init__(self, extra_setup=None, database=None):
         self.dir = tempfile.mkdtemp(prefix="warden-e2e-")
-        self.db = os.path.join(self.dir, "account.db")
+        self.db = database or os.path.join(self.dir, "account.db")
         if extra_setup:
             extra_setup(self)
         self.port = free_port()
@@ -329,6 +329,55 @@ class Robustness(unittest.TestCase):
         except urllib.error.HTTPError as e:
             self.assertEqual(e.code, 403)
             self.assertIn(b"MissingAuthenticationToken", e.read())
+
+
+POSTGRES = os.environ.get("WARDEN_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+
+
+@unittest.skipIf(os.environ.get("WARDEN_TEST_POSTGRES") == "skip", "PostgreSQL tests skipped")
+class PostgresStore(unittest.TestCase):
+    """The same endpoint on PostgreSQL (a schema of its own), as shared deployments run it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.schema = f"warden_e2e_{os.getpid()}"
+        subprocess.run(["psql", POSTGRES, "-q", "-c", f"DROP SCHEMA IF EXISTS {cls.schema} CASCADE",
+                        "-c", f"CREATE SCHEMA {cls.schema}"], check=True, capture_output=True)
+        separator = "&" if "?" in POSTGRES else "?"
+        cls.server = Server(database=f"{POSTGRES}{separator}options=-csearch_path%3D{cls.schema}")
+        cls.iam = cls.server.client("iam")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        subprocess.run(["psql", POSTGRES, "-q", "-c", f"DROP SCHEMA IF EXISTS {cls.schema} CASCADE"],
+                       capture_output=True)
+
+    def test_roles_policies_and_simulation(self):
+        self.iam.create_role(RoleName="my-task-role", AssumeRolePolicyDocument=TASKS_TRUST_TEXT)
+        user = self.iam.create_user(UserName="ci-deployer")["User"]
+        self.iam.attach_user_policy(UserName="ci-deployer",
+                                    PolicyArn="arn:aws:iam::aws:policy/AmazonECS_FullAccess")
+        result = self.iam.simulate_principal_policy(
+            PolicySourceArn=user["Arn"], ActionNames=["iam:PassRole"],
+            ResourceArns=["arn:aws:iam::123456789012:role/my-task-role"],
+            ContextEntries=passed_to("ecs-tasks.amazonaws.com"))
+        self.assertEqual(result["EvaluationResults"][0]["EvalDecision"], "allowed")
+        version = self.iam.create_policy(PolicyName="p", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                                     "Resource": "*"}]}))["Policy"]
+        for _ in range(4):
+            self.iam.create_policy_version(PolicyArn=version["Arn"], PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket",
+                                                         "Resource": "*"}]}))
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            self.iam.create_policy_version(PolicyArn=version["Arn"], PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",
+                                                         "Resource": "*"}]}))
+        self.assertEqual(caught.exception.response["Error"]["Code"], "LimitExceeded")
+        self.assertEqual(caught.exception.response["Error"]["Message"],
+                         "A managed policy can have up to 5 versions. Before you create a new "
+                         "version, you must delete an existing version.")
 
 
 class ExistingAttachments(unittest.TestCase):
