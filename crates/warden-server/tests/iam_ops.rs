@@ -738,3 +738,74 @@ fn known_is_exact() {
         }
     }
 }
+
+/// Every operation is an action the catalog knows, and the resource it is authorized on has
+/// the ARN format the Service Authorization Reference gives the action's required resource
+/// type (or is `*` when the action has none).
+#[test]
+fn targets_follow_the_action_catalog() {
+    let s = store();
+    // Parameters that name every kind of entity, so each operation can build its target.
+    let params: &[(&str, &str)] = &[
+        ("UserName", "alice"),
+        ("GroupName", "devs"),
+        ("RoleName", "app"),
+        ("InstanceProfileName", "app-profile"),
+        ("PolicyArn", "arn:aws:iam::123456789012:policy/p"),
+        ("PolicyName", "p"),
+        ("AWSServiceName", "ecs.amazonaws.com"),
+        ("PolicySourceArn", "arn:aws:iam::123456789012:user/alice"),
+        (
+            "DeletionTaskId",
+            "task/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS/x",
+        ),
+        ("AccessKeyId", "AKIAEXAMPLEEXAMPLE00"),
+    ];
+    let mut mismatches = Vec::new();
+    let mut checked = 0;
+    for op in operations() {
+        let action = format!("iam:{op}");
+        let Some((service, definition)) = warden_catalog::actions().action(&action) else {
+            mismatches.push(format!("{action}: not in the action catalog"));
+            continue;
+        };
+        let t = tgt(&s, op, params);
+        let required: Vec<&str> = definition
+            .resources
+            .iter()
+            .filter(|r| r.required)
+            .filter_map(|r| {
+                service
+                    .resource_type(&r.resource_type)
+                    .map(|t| t.arn.as_str())
+            })
+            .collect();
+        if required.is_empty() {
+            continue;
+        }
+        checked += 1;
+        let fits = required.iter().any(|format| {
+            // `arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}` as a pattern.
+            let mut pattern = String::new();
+            let mut rest = *format;
+            while let Some(start) = rest.find("${") {
+                pattern.push_str(&rest[..start]);
+                pattern.push('*');
+                rest = rest[start..]
+                    .find('}')
+                    .map_or("", |end| &rest[start + end + 1..]);
+            }
+            pattern.push_str(rest);
+            warden_core::glob::Glob::new(&pattern).matches(&t.resource)
+        });
+        if !fits {
+            mismatches.push(format!(
+                "{action}: {} fits none of {required:?}",
+                t.resource
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+    // Most IAM operations act on a resource type; the check must have covered them.
+    assert!(checked > 60, "only {checked} operations checked");
+}
