@@ -357,7 +357,7 @@ pub fn authorize(
     for (key, values) in &target.context {
         request
             .context
-            .insert(key.clone(), ContextValue::strings(values.iter().cloned()));
+            .insert(key.clone(), context_value(key, values));
     }
     let request = request.with_principal_keys();
     let decision = set.authorize(&request);
@@ -367,6 +367,19 @@ pub fn authorize(
     Err(AwsError::access_denied(denied_message(
         caller, action, target, &decision,
     )))
+}
+
+/// A request's condition key value: multivalued when the catalog types the key as a list
+/// (`aws:TagKeys`: `ArrayOfString`), else single-valued, so that plain operators such as
+/// `StringEquals` on `sts:ExternalId` or `ArnEquals` on `iam:PolicyARN` match it.
+pub fn context_value(key: &str, values: &[String]) -> ContextValue {
+    let list = warden_catalog::actions()
+        .condition_key(key)
+        .is_some_and(|k| k.key_type.starts_with("ArrayOf"));
+    match values {
+        [one] if !list => ContextValue::string(one.clone()),
+        _ => ContextValue::strings(values.iter().cloned()),
+    }
 }
 
 /// The caller's policies: a user's (with its groups' and its boundary), or an assumed role's
@@ -449,4 +462,19 @@ fn denied_message(caller: &Caller, action: &str, target: &Target, decision: &Dec
         "User: {} is not authorized to perform: {action} on resource: {} {because}",
         caller.arn, target.resource
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_keys_are_single_valued_unless_the_catalog_says_list() {
+        let one = context_value("sts:ExternalId", &["s3cr3t".to_string()]);
+        assert!(!one.is_multi());
+        let policy = context_value("iam:PolicyARN", &["arn:aws:iam::aws:policy/X".to_string()]);
+        assert!(!policy.is_multi());
+        let keys = context_value("aws:TagKeys", &["team".to_string()]);
+        assert!(keys.is_multi());
+    }
 }

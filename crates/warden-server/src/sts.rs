@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use warden_core::context::ContextValue;
 use warden_core::policy::validate::{SizeLimit, validate_with_limit};
 use warden_core::{CompiledPolicy, EvalDecision, PolicySet, PolicyType, Principal, Request};
 use warden_store::ids::{IdKind, new_id, new_secret};
@@ -39,10 +38,15 @@ pub fn target(
     })
 }
 
-/// Whether the generic authorization applies (AssumeRole is decided with the role's trust
-/// policy, in [`handle`]).
+/// Whether the generic authorization applies. AssumeRole is decided with the role's trust
+/// policy, in [`handle`]; GetCallerIdentity and GetSessionToken need no permission
+/// (`API_GetSessionToken.html`: "No permissions are required for users to perform this
+/// operation").
 pub fn authorized_generically(action: &str) -> bool {
-    action != "AssumeRole"
+    !matches!(
+        action,
+        "AssumeRole" | "GetSessionToken" | "GetCallerIdentity"
+    )
 }
 
 /// Runs an STS operation.
@@ -269,7 +273,7 @@ fn assume_decision(
     for (key, values) in &target.context {
         request
             .context
-            .insert(key.clone(), ContextValue::strings(values.iter().cloned()));
+            .insert(key.clone(), crate::server::context_value(key, values));
     }
     let request = request.with_principal_keys();
     let decision = set.authorize(&request);

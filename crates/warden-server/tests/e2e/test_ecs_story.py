@@ -244,6 +244,111 @@ class EcsStory(unittest.TestCase):
         self.assertEqual(caught.exception.response["Error"]["Code"], "InvalidClientTokenId")
 
 
+class AssumeRoleRules(unittest.TestCase):
+    """AssumeRole as STS decides it: ExternalId, session policies and tags, chaining, tokens."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        iam = cls.iam = cls.server.client("iam")
+        cls.user = iam.create_user(UserName="operator")["User"]
+        iam.put_user_policy(UserName="operator", PolicyName="assume", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "*"}]}))
+        key = iam.create_access_key(UserName="operator")["AccessKey"]
+        cls.creds = {"key": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+        account_root = "arn:aws:iam::123456789012:root"
+
+        def role(name, statement, policy_actions):
+            arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [statement]}))["Role"]["Arn"]
+            iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": policy_actions, "Resource": "*"}]}))
+            return arn
+
+        cls.external = role("external", {"Effect": "Allow", "Principal": {"AWS": account_root},
+                                         "Action": "sts:AssumeRole",
+                                         "Condition": {"StringEquals": {"sts:ExternalId": "s3cr3t"}}},
+                            ["iam:ListRoles", "iam:ListUsers"])
+        cls.tagged = role("tagged", {"Effect": "Allow", "Principal": {"AWS": account_root},
+                                     "Action": ["sts:AssumeRole", "sts:TagSession"],
+                                     "Condition": {"StringEquals": {"aws:RequestTag/team": "blue"}}},
+                          ["iam:ListRoles"])
+        cls.first = role("first", {"Effect": "Allow", "Principal": {"AWS": account_root},
+                                   "Action": "sts:AssumeRole"}, ["sts:AssumeRole", "iam:ListRoles"])
+        cls.second = role("second", {"Effect": "Allow",
+                                     "Principal": {"AWS": "arn:aws:iam::123456789012:role/first"},
+                                     "Action": "sts:AssumeRole"}, ["iam:ListUsers"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def sts(self, **creds):
+        return self.server.client("sts", **(creds or self.creds))
+
+    def code(self, call, **kwargs):
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            call(**kwargs)
+        return caught.exception.response["Error"]["Code"]
+
+    @staticmethod
+    def session_creds(response):
+        c = response["Credentials"]
+        return {"key": c["AccessKeyId"], "secret": c["SecretAccessKey"], "token": c["SessionToken"]}
+
+    def test_external_id_must_match(self):
+        assume = self.sts().assume_role
+        self.assertEqual(self.code(assume, RoleArn=self.external, RoleSessionName="ss"), "AccessDenied")
+        self.assertEqual(self.code(assume, RoleArn=self.external, RoleSessionName="ss",
+                                   ExternalId="wrong"), "AccessDenied")
+        ok = assume(RoleArn=self.external, RoleSessionName="ss", ExternalId="s3cr3t")
+        self.assertEqual(ok["AssumedRoleUser"]["Arn"],
+                         "arn:aws:sts::123456789012:assumed-role/external/ss")
+
+    def test_a_session_policy_cuts_the_role_permissions(self):
+        session = self.session_creds(self.sts().assume_role(
+            RoleArn=self.external, RoleSessionName="cut", ExternalId="s3cr3t",
+            Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*"}]})))
+        iam = self.server.client("iam", **session)
+        iam.list_roles()
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            iam.list_users()
+        error = caught.exception.response["Error"]
+        self.assertEqual(error["Code"], "AccessDenied")
+        self.assertIn("because no session policy allows the iam:ListUsers action", error["Message"])
+
+    def test_session_tags_are_request_tags_of_the_assume_role(self):
+        assume = self.sts().assume_role
+        self.assertEqual(self.code(assume, RoleArn=self.tagged, RoleSessionName="tt",
+                                   Tags=[{"Key": "team", "Value": "red"}]), "AccessDenied")
+        assume(RoleArn=self.tagged, RoleSessionName="tt", Tags=[{"Key": "team", "Value": "blue"}])
+
+    def test_role_chaining_is_limited_to_an_hour(self):
+        first = self.session_creds(self.sts().assume_role(RoleArn=self.first, RoleSessionName="one"))
+        chained = self.sts(**first)
+        self.assertEqual(self.code(chained.assume_role, RoleArn=self.second, RoleSessionName="two",
+                                   DurationSeconds=7200), "ValidationError")
+        second = self.session_creds(chained.assume_role(RoleArn=self.second, RoleSessionName="two"))
+        who = self.sts(**second).get_caller_identity()
+        self.assertEqual(who["Arn"], "arn:aws:sts::123456789012:assumed-role/second/two")
+        self.server.client("iam", **second).list_users()
+        with self.assertRaises(botocore.exceptions.ClientError):
+            self.server.client("iam", **second).list_roles()
+
+    def test_get_session_token_acts_as_the_user(self):
+        token = self.session_creds(self.sts().get_session_token(DurationSeconds=900))
+        self.assertTrue(token["key"].startswith("ASIA"))
+        who = self.sts(**token).get_caller_identity()
+        self.assertEqual(who["Arn"], self.user["Arn"])
+        # A token is bound to its key: another session's token is refused.
+        other = self.session_creds(self.sts().get_session_token(DurationSeconds=900))
+        mixed = dict(token, token=other["token"])
+        self.assertEqual(self.code(self.sts(**mixed).get_caller_identity), "InvalidClientTokenId")
+
+
 class Robustness(unittest.TestCase):
     """Bad requests get AWS's error codes, never a 500, and change nothing."""
 
