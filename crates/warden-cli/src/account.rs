@@ -78,7 +78,7 @@ pub fn run<W: Write>(command: &AccountCommand, out: &mut W) -> Result<u8, CliErr
                     .and_then(|v| v.as_array())
                     .map_or(0, Vec::len)
             };
-            writeln!(out, "store:    {}", redact(&location))?;
+            writeln!(out, "store:    {}", warden_store::db::redact(&location))?;
             writeln!(out, "account:  {}", store.account_id())?;
             writeln!(
                 out,
@@ -91,15 +91,4 @@ pub fn run<W: Write>(command: &AccountCommand, out: &mut W) -> Result<u8, CliErr
         }
     }
     Ok(SUCCESS)
-}
-
-/// Hides a password in a connection URL.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => match url[scheme + 3..at].split_once(':') {
-            Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-            None => url.to_string(),
-        },
-        _ => url.to_string(),
-    }
 }

@@ -376,9 +376,10 @@ impl From<StoreError> for Failure {
     }
 }
 
-/// Hides the password of a connection URL in messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
+/// Hides the password of a connection URL, for messages and displays.
+pub fn redact(url: &str) -> String {
+    // The last `@` ends the credentials (an `@` inside them would be percent-encoded).
+    match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let credentials = &url[scheme + 3..at];
             match credentials.split_once(':') {

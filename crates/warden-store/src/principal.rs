@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use warden_core::authorize::PolicySetBuilder;
 use warden_core::simulate::{
     ContextEntry, SimulateCustomPolicyRequest, SimulateError, SimulatePolicyResponse, Simulation,
     paginate,
@@ -29,10 +30,23 @@ pub struct PrincipalPolicies {
     pub identity: Vec<CompiledPolicy>,
     /// Its permissions boundary, if it has one.
     pub boundary: Option<CompiledPolicy>,
-    /// Where each policy came from, for explanations: (`SourcePolicyId`, `SourcePolicyType`).
-    pub sources: Vec<(String, String)>,
     /// The identity policies and the boundary as one policy set, compiled and indexed once.
     pub set: Arc<PolicySet>,
+}
+
+impl PrincipalPolicies {
+    /// A policy set builder holding the principal's identity policies and boundary, for a
+    /// caller that adds more (a session policy, a trust policy).
+    pub fn builder(&self) -> PolicySetBuilder {
+        let mut builder = PolicySet::builder();
+        for policy in &self.identity {
+            builder = builder.identity(policy.clone());
+        }
+        if let Some(boundary) = &self.boundary {
+            builder = builder.boundary(boundary.clone());
+        }
+        builder
+    }
 }
 
 /// AWS's `SimulatePrincipalPolicy` request.
@@ -237,7 +251,6 @@ fn gather(tx: &mut dyn Tx, source: &Source, account: &str) -> Result<PrincipalPo
         kind: source.kind,
         identity: Vec::new(),
         boundary: None,
-        sources: Vec::new(),
         set: Arc::new(PolicySet::builder().build()),
     };
     add_entity_policies(tx, &mut out, source.kind, &id)?;
@@ -259,14 +272,7 @@ fn gather(tx: &mut dyn Tx, source: &Source, account: &str) -> Result<PrincipalPo
             source_type,
         )?);
     }
-    let mut builder = PolicySet::builder();
-    for policy in &out.identity {
-        builder = builder.identity(policy.clone());
-    }
-    if let Some(boundary) = &out.boundary {
-        builder = builder.boundary(boundary.clone());
-    }
-    out.set = Arc::new(builder.build());
+    out.set = Arc::new(out.builder().build());
     Ok(out)
 }
 
@@ -289,7 +295,6 @@ fn add_entity_policies(
             &name,
             kind.as_str(),
         )?);
-        out.sources.push((name, kind.as_str().to_string()));
     }
     let attached = tx.query(
         "SELECT policy_arn FROM iam_attachments WHERE entity_kind = $1 AND entity_id = $2 ORDER BY policy_arn",
@@ -303,7 +308,6 @@ fn add_entity_policies(
             &name,
             source_type,
         )?);
-        out.sources.push((name, source_type.to_string()));
     }
     Ok(())
 }
