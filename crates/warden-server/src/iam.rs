@@ -13,9 +13,7 @@ use warden_store::{
     PolicyVersion, Role, Store, Tag, User,
 };
 
-use std::fmt::Write as _;
-
-use crate::protocol::{AwsError, Params, encode_document, escape, paginate};
+use crate::protocol::{AwsError, Params, Xml, encode_document, paginate};
 use crate::{Caller, Target};
 
 /// Every operation this endpoint serves.
@@ -338,22 +336,8 @@ pub fn target(
         context.retain(|(k, _)| k != "iam:PermissionsBoundary");
         context.push(("iam:PermissionsBoundary".into(), vec![boundary.to_string()]));
     }
-    // Tags in the request.
-    let tags = params.structs("Tags");
-    let mut keys: Vec<String> = Vec::new();
-    for tag in &tags {
-        if let Some(key) = tag.get("Key") {
-            context.push((
-                format!("aws:RequestTag/{key}"),
-                vec![tag.get("Value").unwrap_or_default().to_string()],
-            ));
-            keys.push(key.to_string());
-        }
-    }
-    keys.extend(params.list("TagKeys"));
-    if !keys.is_empty() {
-        context.push(("aws:TagKeys".into(), keys));
-    }
+    // Tags in the request, and the keys an Untag* names.
+    crate::push_request_tags(&mut context, params, params.list("TagKeys"));
     Ok(Target { resource, context })
 }
 
@@ -720,7 +704,7 @@ pub fn handle(
             let kind = kind_of(action);
             let names = store.list_inline_policies(kind, p.required(name_param(kind))?)?;
             paged(&mut x, "PolicyNames", &names, p, |x, name| {
-                push_raw(x, name)
+                x.member_text(name)
             })?;
         }
         "DeleteUserPolicy" | "DeleteGroupPolicy" | "DeleteRolePolicy" => {
@@ -923,72 +907,6 @@ fn paged<T: Clone>(
     x.list(tag, &page, each);
     x.page(next.as_deref());
     Ok(())
-}
-
-/// A member of a list of strings: the string itself inside `<member>`.
-fn push_raw(x: &mut Xml, text: &str) {
-    x.0.push_str(&escape(text));
-}
-
-/// Builds the XML of a result (as [`crate::protocol::Xml`], with lists of plain strings too).
-#[derive(Debug, Default, Clone)]
-struct Xml(String);
-
-impl Xml {
-    fn new() -> Xml {
-        Xml(String::new())
-    }
-
-    fn text(&mut self, tag: &str, text: &str) -> &mut Xml {
-        let _ = write!(self.0, "<{tag}>{}</{tag}>", escape(text));
-        self
-    }
-
-    fn opt(&mut self, tag: &str, text: Option<&str>) -> &mut Xml {
-        if let Some(text) = text {
-            self.text(tag, text);
-        }
-        self
-    }
-
-    fn bool(&mut self, tag: &str, value: bool) -> &mut Xml {
-        self.text(tag, if value { "true" } else { "false" })
-    }
-
-    fn int(&mut self, tag: &str, value: i64) -> &mut Xml {
-        self.text(tag, &value.to_string())
-    }
-
-    fn node(&mut self, tag: &str, inner: impl FnOnce(&mut Xml)) -> &mut Xml {
-        let _ = write!(self.0, "<{tag}>");
-        inner(self);
-        let _ = write!(self.0, "</{tag}>");
-        self
-    }
-
-    fn list<T>(&mut self, tag: &str, items: &[T], mut each: impl FnMut(&mut Xml, &T)) -> &mut Xml {
-        if items.is_empty() {
-            let _ = write!(self.0, "<{tag}/>");
-            return self;
-        }
-        let _ = write!(self.0, "<{tag}>");
-        for item in items {
-            self.0.push_str("<member>");
-            each(self, item);
-            self.0.push_str("</member>");
-        }
-        let _ = write!(self.0, "</{tag}>");
-        self
-    }
-
-    fn page(&mut self, marker: Option<&str>) -> &mut Xml {
-        self.bool("IsTruncated", marker.is_some());
-        self.opt("Marker", marker)
-    }
-
-    fn into_string(self) -> String {
-        self.0
-    }
 }
 
 // ---- Shapes ----
@@ -1420,8 +1338,8 @@ fn json_member(x: &mut Xml, key: &str, v: &serde_json::Value) {
         Value::Array(items) => {
             x.list(key, items, |x, item| match item {
                 Value::Object(_) => json_members(x, item),
-                Value::String(s) => push_raw(x, s),
-                other => push_raw(x, &other.to_string()),
+                Value::String(s) => x.member_text(s),
+                other => x.member_text(&other.to_string()),
             });
         }
         Value::Object(_) => {
@@ -1521,7 +1439,7 @@ fn evaluation_xml(x: &mut Xml, r: &EvaluationResult) {
                 });
         })
         .list("MissingContextValues", &r.missing_context_values, |x, k| {
-            push_raw(x, k)
+            x.member_text(k)
         });
     if let Some(org) = &r.organizations_decision_detail {
         x.node("OrganizationsDecisionDetail", |x| {
@@ -1560,5 +1478,5 @@ fn collect_keys(policy: &Policy, keys: &mut Vec<String>) {
 }
 
 fn context_keys_xml(x: &mut Xml, keys: &[String]) {
-    x.list("ContextKeyNames", keys, |x, k| push_raw(x, k));
+    x.list("ContextKeyNames", keys, |x, k| x.member_text(k));
 }

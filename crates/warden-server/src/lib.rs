@@ -32,3 +32,25 @@ pub struct Target {
     /// Condition keys and their values.
     pub context: Vec<(String, Vec<String>)>,
 }
+
+/// Adds the request's tags as condition keys: `aws:RequestTag/KEY` for each
+/// `Tags.member.N`, and `aws:TagKeys` for their keys and `extra_keys` (the keys an Untag* call
+/// names).
+pub fn push_request_tags(
+    context: &mut Vec<(String, Vec<String>)>,
+    params: &protocol::Params,
+    extra_keys: Vec<String>,
+) {
+    let mut keys = Vec::new();
+    for tag in params.structs("Tags") {
+        if let Some(key) = tag.get("Key") {
+            let value = tag.get("Value").unwrap_or_default().to_string();
+            context.push((format!("aws:RequestTag/{key}"), vec![value]));
+            keys.push(key.to_string());
+        }
+    }
+    keys.extend(extra_keys);
+    if !keys.is_empty() {
+        context.push(("aws:TagKeys".into(), keys));
+    }
+}

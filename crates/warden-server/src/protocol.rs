@@ -289,6 +289,12 @@ impl Xml {
         self
     }
 
+    /// Escaped text with no element around it: a member of a list of strings, inside the
+    /// `<member>` that [`Xml::list`] writes.
+    pub fn member_text(&mut self, text: &str) {
+        self.0.push_str(&escape(text));
+    }
+
     /// Pagination: `<IsTruncated>` and, when truncated, `<Marker>`.
     pub fn page(&mut self, marker: Option<&str>) -> &mut Xml {
         self.bool("IsTruncated", marker.is_some());

@@ -352,14 +352,8 @@ pub fn authorize(
     action: &str,
     target: &Target,
 ) -> Result<(), AwsError> {
-    let set = policy_set(state, caller, session)?;
-    let mut request = Request::new(Principal::parse(&caller.arn), action, &target.resource);
-    for (key, values) in &target.context {
-        request
-            .context
-            .insert(key.clone(), context_value(key, values));
-    }
-    let request = request.with_principal_keys();
+    let set = caller_set(state, caller, session, None)?;
+    let request = caller_request(caller, action, target);
     let decision = set.authorize(&request);
     if decision.decision == warden_core::EvalDecision::Allowed {
         return Ok(());
@@ -383,39 +377,24 @@ pub fn context_value(key: &str, values: &[String]) -> ContextValue {
 }
 
 /// The caller's policies: a user's (with its groups' and its boundary), or an assumed role's
-/// cut by the session policy.
-fn policy_set(
+/// cut by the session policy; with `resource` (a role's trust policy) beside them when given.
+pub(crate) fn caller_set(
     state: &AppState,
     caller: &Caller,
     session: Option<&Session>,
+    resource: Option<warden_core::CompiledPolicy>,
 ) -> Result<Arc<PolicySet>, AwsError> {
     let principal_arn = match session.and_then(|s| s.role_arn.as_deref()) {
         Some(role) => role.to_string(),
         None => caller.arn.clone(),
     };
+    let policies = state.store.principal_policies(&principal_arn)?;
     let session_policy = session.and_then(|s| s.policy.as_deref());
-    if session_policy.is_none() {
+    if session_policy.is_none() && resource.is_none() {
         // Compiled and indexed once per principal, cached by the store until it changes.
-        return Ok(Arc::clone(
-            &state.store.principal_policies(&principal_arn)?.set,
-        ));
+        return Ok(Arc::clone(&policies.set));
     }
-    build_set(state, &principal_arn, session_policy).map(Arc::new)
-}
-
-fn build_set(
-    state: &AppState,
-    principal_arn: &str,
-    session_policy: Option<&str>,
-) -> Result<PolicySet, AwsError> {
-    let policies = state.store.principal_policies(principal_arn)?;
-    let mut builder = PolicySet::builder();
-    for policy in &policies.identity {
-        builder = builder.identity(policy.clone());
-    }
-    if let Some(boundary) = &policies.boundary {
-        builder = builder.boundary(boundary.clone());
-    }
+    let mut builder = policies.builder();
     if let Some(text) = session_policy {
         let policy = warden_core::Policy::parse(text)
             .map_err(|e| AwsError::new("MalformedPolicyDocument", e.to_string(), 400))?;
@@ -426,7 +405,22 @@ fn build_set(
             "none",
         ));
     }
-    Ok(builder.build())
+    if let Some(resource) = resource {
+        builder = builder.resource(resource);
+    }
+    Ok(Arc::new(builder.build()))
+}
+
+/// The engine's request for `action` on the target, by the caller, with the target's
+/// condition keys and the principal's own (`aws:PrincipalArn`, ...).
+pub(crate) fn caller_request(caller: &Caller, action: &str, target: &Target) -> Request {
+    let mut request = Request::new(Principal::parse(&caller.arn), action, &target.resource);
+    for (key, values) in &target.context {
+        request
+            .context
+            .insert(key.clone(), context_value(key, values));
+    }
+    request.with_principal_keys()
 }
 
 /// `User: ARN is not authorized to perform: ACTION on resource: ARN because ...`, as IAM

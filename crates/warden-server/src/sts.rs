@@ -5,11 +5,11 @@
 use std::sync::Arc;
 
 use warden_core::policy::validate::{SizeLimit, validate_with_limit};
-use warden_core::{CompiledPolicy, EvalDecision, PolicySet, PolicyType, Principal, Request};
+use warden_core::{CompiledPolicy, EvalDecision, PolicyType};
 use warden_store::ids::{IdKind, new_id, new_secret};
 
 use crate::protocol::{AwsError, Params, Xml};
-use crate::server::{AppState, Session};
+use crate::server::{AppState, Session, caller_request, caller_set};
 use crate::{Caller, Target};
 
 const OPERATIONS: [&str; 3] = ["GetCallerIdentity", "AssumeRole", "GetSessionToken"];
@@ -88,18 +88,6 @@ fn caller_identity(state: &AppState, caller: &Caller) -> Result<Option<String>, 
     Ok(Some(x.into_string()))
 }
 
-fn timestamp(t: time::OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 fn duration(params: &Params, default: i64, max: i64, what: &str) -> Result<i64, AwsError> {
     let seconds = params.int("DurationSeconds")?.unwrap_or(default);
     if seconds < 900 {
@@ -168,22 +156,12 @@ fn assume_role(
             ));
         }
     }
-    let tags = params.structs("Tags");
     let mut context: Vec<(String, Vec<String>)> = Vec::new();
     if let Some(external) = params.get("ExternalId") {
         context.push(("sts:ExternalId".into(), vec![external.to_string()]));
     }
     context.push(("sts:RoleSessionName".into(), vec![session_name.to_string()]));
-    let mut keys = Vec::new();
-    for tag in &tags {
-        let key = tag.get("Key").unwrap_or_default().to_string();
-        let value = tag.get("Value").unwrap_or_default().to_string();
-        context.push((format!("aws:RequestTag/{key}"), vec![value]));
-        keys.push(key);
-    }
-    if !keys.is_empty() {
-        context.push(("aws:TagKeys".into(), keys));
-    }
+    crate::push_request_tags(&mut context, params, Vec::new());
     let target = Target {
         resource: role.arn.clone(),
         context,
@@ -225,7 +203,7 @@ fn assume_role(
         x.text("AccessKeyId", &access_key_id)
             .text("SecretAccessKey", &secret)
             .text("SessionToken", &token)
-            .text("Expiration", &timestamp(expiration));
+            .text("Expiration", &warden_store::ids::timestamp(expiration));
     })
     .node("AssumedRoleUser", |x| {
         x.text("AssumedRoleId", &format!("{}:{session_name}", role.role_id))
@@ -244,38 +222,16 @@ fn assume_decision(
     trust: &str,
     target: &Target,
 ) -> Result<(), AwsError> {
-    let principal_arn = match session.and_then(|s| s.role_arn.as_deref()) {
-        Some(role) => role.to_string(),
-        None => caller.arn.clone(),
-    };
-    let policies = state.store.principal_policies(&principal_arn)?;
-    let mut builder = PolicySet::builder();
-    for policy in &policies.identity {
-        builder = builder.identity(policy.clone());
-    }
-    if let Some(boundary) = &policies.boundary {
-        builder = builder.boundary(boundary.clone());
-    }
     let trust = warden_core::Policy::parse(trust)
         .map_err(|e| AwsError::new("MalformedPolicyDocument", e.to_string(), 400))?;
-    builder = builder.resource(CompiledPolicy::new(
+    let trust = CompiledPolicy::new(
         Arc::new(trust),
         PolicyType::Trust,
         "TrustPolicy",
         "resource",
-    ));
-    let set = builder.build();
-    let mut request = Request::new(
-        Principal::parse(&caller.arn),
-        "sts:AssumeRole",
-        &target.resource,
     );
-    for (key, values) in &target.context {
-        request
-            .context
-            .insert(key.clone(), crate::server::context_value(key, values));
-    }
-    let request = request.with_principal_keys();
+    let set = caller_set(state, caller, session, Some(trust))?;
+    let request = caller_request(caller, "sts:AssumeRole", target);
     let decision = set.authorize(&request);
     let tagged = target.context.iter().any(|(k, _)| k == "aws:TagKeys");
     let tag_ok = !tagged || {
@@ -339,7 +295,7 @@ fn session_token(
         x.text("AccessKeyId", &access_key_id)
             .text("SecretAccessKey", &secret)
             .text("SessionToken", &token)
-            .text("Expiration", &timestamp(expiration));
+            .text("Expiration", &warden_store::ids::timestamp(expiration));
     });
     Ok(Some(x.into_string()))
 }
