@@ -8,8 +8,13 @@
 //! previous writer committed. So an operation's checks ("fewer than 5 versions", "fewer than 10
 //! attachments") and its change cannot interleave with another writer's, in one process or
 //! many. The generation also tells caches that something changed.
+//!
+//! Connections are pooled: concurrent readers each get their own (SQLite's WAL lets them read
+//! side by side; PostgreSQL serves each on its own backend), opened on demand up to
+//! [`POOL_SIZE`]. Each connection keeps its prepared statements.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use crate::error::{Result, StoreError};
@@ -129,57 +134,246 @@ pub trait Tx {
 
 /// The schema, one migration a step. Applied in order, each once, recorded in
 /// `warden_schema`. Only ever append. Statements are split at `;`, so comments must not hold one.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("schema/0001_account.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("schema/0001_account.sql")),
+    (2, include_str!("schema/0002_sessions.sql")),
+];
 
 /// An open database.
 pub enum Database {
     /// Embedded SQLite: one file, WAL.
-    Sqlite(Mutex<rusqlite::Connection>),
+    Sqlite(Pool<SqliteConnector>),
     /// PostgreSQL.
-    Postgres(Mutex<postgres::Client>),
+    Postgres(Pool<PostgresConnector>),
 }
 
+/// The most connections one open database holds at once (requests beyond it wait for one).
+pub const POOL_SIZE: usize = 8;
+
 /// How long a writer waits for another before giving up (SQLite's busy timeout; PostgreSQL
-/// waits on the row lock).
+/// waits on the row lock), and a request for a connection waits for one to come back.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many times a transaction that lost a deadlock or a serialization race is retried.
 const RETRIES: usize = 5;
+
+/// Opens one kind of connection, set up alike.
+pub trait Connector {
+    /// The connection.
+    type Connection: Send;
+    /// A new connection.
+    fn connect(&self) -> Result<Self::Connection>;
+    /// Whether `conn` can no longer be used (it is dropped instead of returned to the pool).
+    fn broken(&self, conn: &mut Self::Connection) -> bool;
+}
+
+/// Opens SQLite connections to one file (a `:memory:` database is one connection: another
+/// would be another database).
+#[derive(Debug)]
+pub struct SqliteConnector {
+    path: String,
+}
+
+impl SqliteConnector {
+    fn memory(&self) -> bool {
+        self.path == ":memory:" || self.path == "sqlite::memory:"
+    }
+}
+
+impl Connector for SqliteConnector {
+    type Connection = rusqlite::Connection;
+
+    fn connect(&self) -> Result<rusqlite::Connection> {
+        let path = &self.path;
+        let conn = if self.memory() {
+            rusqlite::Connection::open_in_memory()
+        } else {
+            rusqlite::Connection::open(path)
+        }
+        .map_err(|e| StoreError::service(format!("cannot open {path}: {e}")))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite_error)?;
+        conn.set_prepared_statement_cache_capacity(256);
+        // WAL: readers do not block the writer; FULL: a commit survives a power cut.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sqlite_error)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(sqlite_error)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(sqlite_error)?;
+        Ok(conn)
+    }
+
+    fn broken(&self, _conn: &mut rusqlite::Connection) -> bool {
+        false
+    }
+}
+
+/// A PostgreSQL connection with the statements it has prepared (PostgreSQL would otherwise
+/// parse and plan every statement on every call: one more round trip each).
+pub struct PostgresConnection {
+    client: postgres::Client,
+    statements: HashMap<String, postgres::Statement>,
+}
+
+/// Opens PostgreSQL connections to one URL.
+#[derive(Debug)]
+pub struct PostgresConnector {
+    url: String,
+}
+
+impl Connector for PostgresConnector {
+    type Connection = PostgresConnection;
+
+    fn connect(&self) -> Result<PostgresConnection> {
+        let client = postgres::Client::connect(&self.url, postgres::NoTls).map_err(|e| {
+            StoreError::service(format!("cannot connect to {}: {e}", redact(&self.url)))
+        })?;
+        Ok(PostgresConnection {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+
+    fn broken(&self, conn: &mut PostgresConnection) -> bool {
+        conn.client.is_closed()
+    }
+}
+
+/// Connections opened on demand, up to a size, and kept: a request takes an idle one, or opens
+/// one (reporting the connector's error at once when that fails), or waits for one to come back.
+pub struct Pool<C: Connector> {
+    connector: C,
+    size: usize,
+    state: Mutex<PoolState<C::Connection>>,
+    returned: Condvar,
+}
+
+struct PoolState<T> {
+    idle: Vec<T>,
+    open: usize,
+}
+
+impl<C: Connector> Pool<C> {
+    /// A pool holding `first`, opened by the caller.
+    fn new(connector: C, size: usize, first: C::Connection) -> Pool<C> {
+        Pool {
+            connector,
+            size: size.max(1),
+            state: Mutex::new(PoolState {
+                idle: vec![first],
+                open: 1,
+            }),
+            returned: Condvar::new(),
+        }
+    }
+
+    fn get(&self) -> Result<Pooled<'_, C>> {
+        let poisoned = || StoreError::service("the database connection pool is poisoned");
+        let mut state = self.state.lock().map_err(|_| poisoned())?;
+        loop {
+            if let Some(conn) = state.idle.pop() {
+                return Ok(Pooled {
+                    pool: self,
+                    conn: Some(conn),
+                });
+            }
+            if state.open < self.size {
+                state.open += 1;
+                drop(state);
+                return match self.connector.connect() {
+                    Ok(conn) => Ok(Pooled {
+                        pool: self,
+                        conn: Some(conn),
+                    }),
+                    Err(e) => {
+                        if let Ok(mut state) = self.state.lock() {
+                            state.open -= 1;
+                        }
+                        Err(e)
+                    }
+                };
+            }
+            let (next, timeout) = self
+                .returned
+                .wait_timeout(state, BUSY_TIMEOUT)
+                .map_err(|_| poisoned())?;
+            if timeout.timed_out() && next.idle.is_empty() && next.open >= self.size {
+                return Err(StoreError::service(format!(
+                    "all {} database connections stayed busy for {} s",
+                    self.size,
+                    BUSY_TIMEOUT.as_secs()
+                )));
+            }
+            state = next;
+        }
+    }
+}
+
+/// A connection taken from a [`Pool`]; it goes back (or, broken, away) when dropped.
+struct Pooled<'a, C: Connector> {
+    pool: &'a Pool<C>,
+    conn: Option<C::Connection>,
+}
+
+impl<C: Connector> std::ops::Deref for Pooled<'_, C> {
+    type Target = C::Connection;
+    fn deref(&self) -> &C::Connection {
+        // Present from creation until drop.
+        #[allow(clippy::unwrap_used)]
+        self.conn.as_ref().unwrap()
+    }
+}
+
+impl<C: Connector> std::ops::DerefMut for Pooled<'_, C> {
+    fn deref_mut(&mut self) -> &mut C::Connection {
+        #[allow(clippy::unwrap_used)]
+        self.conn.as_mut().unwrap()
+    }
+}
+
+impl<C: Connector> Drop for Pooled<'_, C> {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        let broken = self.pool.connector.broken(&mut conn);
+        if let Ok(mut state) = self.pool.state.lock() {
+            if broken {
+                state.open -= 1;
+            } else {
+                state.idle.push(conn);
+            }
+        }
+        self.pool.returned.notify_one();
+    }
+}
 
 impl Database {
     /// Opens `url`: `postgres://...` or `postgresql://...` for PostgreSQL; `sqlite://PATH`,
     /// `sqlite::memory:` or a plain path for SQLite. Applies the migrations.
     pub fn open(url: &str) -> Result<Database> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| {
-                StoreError::service(format!("cannot connect to {}: {e}", redact(url)))
-            })?;
-            Database::Postgres(Mutex::new(client))
+            let manager = PostgresConnector {
+                url: url.to_string(),
+            };
+            let first = manager.connect()?;
+            Database::Postgres(Pool::new(manager, POOL_SIZE, first))
         } else {
             let path = url.strip_prefix("sqlite://").unwrap_or(url);
-            let conn = if path == ":memory:" || path == "sqlite::memory:" {
-                rusqlite::Connection::open_in_memory()
-            } else {
-                if let Some(parent) = std::path::Path::new(path).parent()
-                    && !parent.as_os_str().is_empty()
-                {
-                    std::fs::create_dir_all(parent).map_err(|e| {
-                        StoreError::service(format!("cannot create {}: {e}", parent.display()))
-                    })?;
-                }
-                rusqlite::Connection::open(path)
+            let manager = SqliteConnector {
+                path: path.to_string(),
+            };
+            if !manager.memory()
+                && let Some(parent) = std::path::Path::new(path).parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    StoreError::service(format!("cannot create {}: {e}", parent.display()))
+                })?;
             }
-            .map_err(|e| StoreError::service(format!("cannot open {path}: {e}")))?;
-            conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite_error)?;
-            conn.set_prepared_statement_cache_capacity(256);
-            // WAL: readers do not block the writer; FULL: a commit survives a power cut.
-            conn.pragma_update(None, "journal_mode", "WAL")
-                .map_err(sqlite_error)?;
-            conn.pragma_update(None, "synchronous", "FULL")
-                .map_err(sqlite_error)?;
-            conn.pragma_update(None, "foreign_keys", "ON")
-                .map_err(sqlite_error)?;
-            Database::Sqlite(Mutex::new(conn))
+            let size = if manager.memory() { 1 } else { POOL_SIZE };
+            let first = manager.connect()?;
+            Database::Sqlite(Pool::new(manager, size, first))
         };
         db.migrate()?;
         Ok(db)
@@ -238,6 +432,16 @@ impl Database {
         result
     }
 
+    /// Runs `f` in a write transaction that leaves the generation alone: for rows no cache
+    /// depends on (STS sessions), whose writes must not invalidate every cached compiled policy.
+    /// It does not queue behind the generation row either, so `f` must not rely on
+    /// [`Database::write`]'s serialization of writers (a primary key or `ON CONFLICT` has to
+    /// settle races); on SQLite `BEGIN IMMEDIATE` still takes the write lock. A generation pinned
+    /// on this thread stays pinned. Commits if `f` succeeds, rolls back if it fails.
+    pub fn write_unversioned<T>(&self, mut f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
+        self.transaction(true, &mut |tx| f(tx))
+    }
+
     /// Runs `f` in a read transaction (one consistent snapshot on SQLite; each statement its own
     /// on PostgreSQL).
     pub fn read<T>(&self, mut f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
@@ -275,20 +479,19 @@ impl Database {
     fn read_generation(&self) -> Result<i64> {
         const SQL: &str = "SELECT value FROM warden_generation WHERE id = 1";
         match self {
-            Database::Sqlite(conn) => {
-                let conn = conn
-                    .lock()
-                    .map_err(|_| StoreError::service("the database connection is poisoned"))?;
+            Database::Sqlite(pool) => {
+                let conn = checkout(pool)?;
                 conn.prepare_cached(SQL)
                     .and_then(|mut statement| statement.query_row([], |row| row.get::<_, i64>(0)))
                     .map_err(sqlite_error)
             }
-            Database::Postgres(client) => {
-                let mut client = client
-                    .lock()
-                    .map_err(|_| StoreError::service("the database connection is poisoned"))?;
+            Database::Postgres(pool) => {
+                let mut conn = checkout(pool)?;
                 // The simple protocol: one round trip (no separate prepare).
-                let messages = client.simple_query(SQL).map_err(|e| postgres_error(&e))?;
+                let messages = conn
+                    .client
+                    .simple_query(SQL)
+                    .map_err(|e| postgres_error(&e))?;
                 messages
                     .iter()
                     .find_map(|m| match m {
@@ -310,17 +513,13 @@ impl Database {
         loop {
             attempt += 1;
             let result = match self {
-                Database::Sqlite(conn) => {
-                    let mut conn = conn
-                        .lock()
-                        .map_err(|_| StoreError::service("the database connection is poisoned"))?;
+                Database::Sqlite(pool) => {
+                    let mut conn = checkout(pool)?;
                     sqlite_transaction(&mut conn, write, f)
                 }
-                Database::Postgres(client) => {
-                    let mut client = client
-                        .lock()
-                        .map_err(|_| StoreError::service("the database connection is poisoned"))?;
-                    postgres_transaction(&mut client, f)
+                Database::Postgres(pool) => {
+                    let mut conn = checkout(pool)?;
+                    postgres_transaction(&mut conn, f)
                 }
             };
             match result {
@@ -334,6 +533,11 @@ impl Database {
             }
         }
     }
+}
+
+/// A connection from `pool`, waiting up to [`BUSY_TIMEOUT`] when all are in use.
+fn checkout<C: Connector>(pool: &Pool<C>) -> Result<Pooled<'_, C>> {
+    pool.get()
 }
 
 thread_local! {
@@ -550,10 +754,11 @@ fn postgres_error(e: &postgres::Error) -> StoreError {
 }
 
 fn postgres_transaction<T>(
-    client: &mut postgres::Client,
+    conn: &mut PostgresConnection,
     f: &mut dyn FnMut(&mut dyn Tx) -> Result<T>,
 ) -> Result<T, Failure> {
-    let tx = client.transaction().map_err(|e| {
+    let statements = &mut conn.statements;
+    let tx = conn.client.transaction().map_err(|e| {
         if postgres_retryable(&e) {
             Failure::Retry(e.to_string())
         } else {
@@ -562,6 +767,7 @@ fn postgres_transaction<T>(
     })?;
     let mut wrapper = PostgresTx {
         tx: Some(tx),
+        statements,
         retry: false,
     };
     let result = f(&mut wrapper);
@@ -593,6 +799,7 @@ fn postgres_transaction<T>(
 
 struct PostgresTx<'a> {
     tx: Option<postgres::Transaction<'a>>,
+    statements: &'a mut HashMap<String, postgres::Statement>,
     retry: bool,
 }
 
@@ -602,6 +809,26 @@ impl PostgresTx<'_> {
             self.retry = true;
         }
         postgres_error(e)
+    }
+
+    /// `sql` prepared on this connection, once.
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let Some(tx) = self.tx.as_mut() else {
+            return Err(StoreError::service("transaction lost"));
+        };
+        match tx.prepare(sql) {
+            Ok(statement) => {
+                if self.statements.len() >= 256 {
+                    self.statements.clear();
+                }
+                self.statements.insert(sql.to_string(), statement.clone());
+                Ok(statement)
+            }
+            Err(e) => Err(self.fail(&e)),
+        }
     }
 }
 
@@ -623,10 +850,11 @@ impl Tx for PostgresTx<'_> {
         let boxed = postgres_params(params);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             boxed.iter().map(|b| b.as_ref()).collect();
+        let statement = self.statement(sql)?;
         let Some(tx) = self.tx.as_mut() else {
             return Err(StoreError::service("transaction lost"));
         };
-        match tx.execute(sql, &refs) {
+        match tx.execute(&statement, &refs) {
             Ok(n) => Ok(n),
             Err(e) => Err(self.fail(&e)),
         }
@@ -636,10 +864,11 @@ impl Tx for PostgresTx<'_> {
         let boxed = postgres_params(params);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             boxed.iter().map(|b| b.as_ref()).collect();
+        let statement = self.statement(sql)?;
         let Some(tx) = self.tx.as_mut() else {
             return Err(StoreError::service("transaction lost"));
         };
-        let rows = match tx.query(sql, &refs) {
+        let rows = match tx.query(&statement, &refs) {
             Ok(rows) => rows,
             Err(e) => return Err(self.fail(&e)),
         };
@@ -741,6 +970,143 @@ mod tests {
         let keys: Vec<String> = keys.iter().map(|r| r.str(0)).collect();
         assert!(keys.contains(&"k".to_string()));
         assert!(!keys.contains(&"k2".to_string()));
+        Ok(())
+    }
+
+    /// A connector that fails when told to, and counts what it opened.
+    struct Flaky {
+        fail: std::sync::atomic::AtomicBool,
+        opened: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Connector for Flaky {
+        type Connection = usize;
+        fn connect(&self) -> Result<usize> {
+            use std::sync::atomic::Ordering;
+            if self.fail.load(Ordering::SeqCst) {
+                return Err(StoreError::service("cannot connect: refused"));
+            }
+            Ok(self.opened.fetch_add(1, Ordering::SeqCst))
+        }
+        fn broken(&self, conn: &mut usize) -> bool {
+            // Connection 1 breaks while in use.
+            *conn == 1
+        }
+    }
+
+    #[test]
+    fn the_pool_opens_on_demand_reports_failures_and_drops_broken_connections() -> Result<()> {
+        use std::sync::atomic::Ordering;
+        let connector = Flaky {
+            fail: false.into(),
+            opened: 0.into(),
+        };
+        let first = connector.connect()?;
+        let pool = Pool::new(connector, 2, first);
+        {
+            let a = pool.get()?;
+            assert_eq!(*a, 0, "the idle connection is reused");
+            pool.connector.fail.store(true, Ordering::SeqCst);
+            let refused = pool.get().err().map(|e| e.message);
+            assert_eq!(refused.as_deref(), Some("cannot connect: refused"));
+            pool.connector.fail.store(false, Ordering::SeqCst);
+            // The failed attempt gave its slot back: a second connection opens.
+            let b = pool.get()?;
+            assert_eq!(*b, 1);
+        }
+        // Connection 1 was broken: dropped, and its slot reopened with a new one.
+        let a = pool.get()?;
+        let c = pool.get()?;
+        assert_eq!((*a, *c), (0, 2));
+        assert_eq!(pool.connector.opened.load(Ordering::SeqCst), 3);
+        Ok(())
+    }
+
+    #[test]
+    fn a_full_pool_makes_the_next_request_wait_for_a_connection() -> Result<()> {
+        let connector = Flaky {
+            fail: false.into(),
+            opened: 0.into(),
+        };
+        let first = connector.connect()?;
+        let pool = Pool::new(connector, 1, first);
+        let held = pool.get()?;
+        std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| pool.get().map(|c| *c));
+            std::thread::sleep(Duration::from_millis(50));
+            assert!(!waiter.is_finished(), "the pool is full: it waits");
+            drop(held);
+            assert_eq!(waiter.join().ok().and_then(Result::ok), Some(0));
+        });
+        Ok(())
+    }
+
+    #[test]
+    fn sqlite_readers_and_a_writer_work_side_by_side_on_their_own_connections() -> Result<()> {
+        let dir = std::env::temp_dir().join(format!("warden-pool-{}", crate::ids::new_secret()));
+        let path = dir.join("account.db");
+        let db = Database::open(&path.to_string_lossy())?;
+        let start = db.generation()?;
+        std::thread::scope(|scope| -> Result<()> {
+            let readers: Vec<_> = (0..6)
+                .map(|_| {
+                    scope.spawn(|| -> Result<bool> {
+                        // Each read is one snapshot: the generation never goes backwards.
+                        let mut last = 0;
+                        for _ in 0..200 {
+                            let now = db.generation()?;
+                            if now < last {
+                                return Ok(false);
+                            }
+                            last = now;
+                        }
+                        Ok(true)
+                    })
+                })
+                .collect();
+            for _ in 0..50 {
+                db.write(|tx| {
+                    tx.execute(
+                        "UPDATE warden_account SET value = value WHERE key = 'x'",
+                        &[],
+                    )
+                })?;
+            }
+            for reader in readers {
+                assert_eq!(reader.join().ok().and_then(Result::ok), Some(true));
+            }
+            Ok(())
+        })?;
+        assert_eq!(db.generation()?, start + 50);
+        let Database::Sqlite(pool) = &db else {
+            return Err(StoreError::service("not SQLite"));
+        };
+        let open = pool.state.lock().map(|s| s.open).unwrap_or(0);
+        assert!(open > 1 && open <= POOL_SIZE, "{open} connections");
+        drop(db);
+        let _ = std::fs::remove_dir_all(dir);
+        Ok(())
+    }
+
+    #[test]
+    fn a_memory_database_is_one_connection_that_every_thread_shares() -> Result<()> {
+        let db = Database::open(":memory:")?;
+        db.write(|tx| {
+            tx.execute(
+                "INSERT INTO warden_account (key, value) VALUES ($1, $2)",
+                &["k".into(), "v".into()],
+            )
+        })?;
+        let seen = std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    db.read(|tx| {
+                        tx.count("SELECT COUNT(*) FROM warden_account WHERE key = 'k'", &[])
+                    })
+                })
+                .join()
+        });
+        assert_eq!(seen.ok().and_then(Result::ok), Some(1));
         Ok(())
     }
 }

@@ -1,7 +1,7 @@
 //! Warden's account store: the state IAM keeps and ECS relies on (users, groups, roles,
 //! instance profiles, customer managed policies and their versions, attachments, inline
-//! policies, access keys, service-linked roles), in embedded SQLite by default or in
-//! PostgreSQL for several Warden processes sharing one account.
+//! policies, access keys, service-linked roles) and the STS sessions issued for it, in embedded
+//! SQLite by default or in PostgreSQL for several Warden processes sharing one account.
 //!
 //! Every operation is one transaction, and fails with IAM's error code and message
 //! ([`StoreError`]).
@@ -15,6 +15,7 @@ mod lookup;
 pub mod model;
 mod policies;
 pub mod principal;
+mod sessions;
 mod store;
 pub mod tags;
 
@@ -25,4 +26,5 @@ pub use identities::{
     MAX_MAX_SESSION_DURATION,
 };
 pub use model::*;
+pub use sessions::Session;
 pub use store::{DATABASE_ENV, DEFAULT_ACCOUNT_ID, DEFAULT_ATTACHMENT_LIMIT, Store};

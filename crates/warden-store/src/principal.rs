@@ -25,6 +25,10 @@ pub struct PrincipalPolicies {
     pub arn: String,
     /// User, group or role.
     pub kind: EntityKind,
+    /// Its unique id (`AIDA...`, `AGPA...`, `AROA...`): what `aws:userid` is made of.
+    pub id: String,
+    /// Its tags: a user's or a role's are its `aws:PrincipalTag/KEY` values.
+    pub tags: Vec<crate::model::Tag>,
     /// Its identity-based policies: its own inline and attached policies, then (for a user)
     /// those of its groups.
     pub identity: Vec<CompiledPolicy>,
@@ -246,9 +250,15 @@ fn gather(tx: &mut dyn Tx, source: &Source, account: &str) -> Result<PrincipalPo
         // Same name, another path or account: not this principal.
         return Err(lookup::not_found(source.kind, &source.name));
     }
+    let tags = match source.kind {
+        EntityKind::Group => Vec::new(),
+        kind => crate::tags::load(tx, kind.as_str(), &id)?,
+    };
     let mut out = PrincipalPolicies {
         arn,
         kind: source.kind,
+        id: id.clone(),
+        tags,
         identity: Vec::new(),
         boundary: None,
         set: Arc::new(PolicySet::builder().build()),

@@ -78,7 +78,9 @@ pub(crate) fn clear(tx: &mut dyn Tx, kind: &str, id: &str) -> Result<()> {
     Ok(())
 }
 
-fn check(tag: &Tag) -> Result<()> {
+/// Checks one tag against IAM's (and STS's) constraints: a key of 1 to 128 characters and a
+/// value of at most 256, both of letters, digits, white space and `_.:/=+-@`.
+pub fn check(tag: &Tag) -> Result<()> {
     let key_ok = !tag.key.is_empty() && tag.key.chars().count() <= 128;
     let value_ok = tag.value.chars().count() <= 256;
     let chars_ok = |s: &str| {
