@@ -11,7 +11,8 @@
 //! nonce, so a signed request stays valid for 15 minutes, and the server verifies every one.
 //! Prints requests/s and latency percentiles. Run with
 //! `cargo bench -p warden-server --bench load` (`WARDEN_LOAD_SECONDS`, `WARDEN_LOAD_CONNECTIONS`
-//! change the defaults of 5 s and 64).
+//! change the defaults of 5 s and 64; `WARDEN_LOAD_ONLY=simulate` runs the scenarios whose name
+//! contains it).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, missing_docs)]
 
 use std::sync::Arc;
@@ -25,6 +26,10 @@ use tokio::net::TcpStream;
 use warden_server::bootstrap::ensure_admin;
 use warden_server::server::{AppState, serve};
 use warden_store::Store;
+
+// The allocator `warden serve` runs with (crates/warden-cli/src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const KEY: &str = "AKIAWARDENLOADTEST00";
 const SECRET: &str = "loadTestSecretKey0000000000000000000000A";
@@ -132,6 +137,11 @@ fn run_expecting(
     seconds: u64,
     expected: &'static str,
 ) {
+    if let Ok(only) = std::env::var("WARDEN_LOAD_ONLY")
+        && !name.to_lowercase().contains(&only.to_lowercase())
+    {
+        return;
+    }
     let client = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

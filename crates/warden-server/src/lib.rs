@@ -21,6 +21,10 @@ pub struct Caller {
     pub account: String,
     /// The access key id the request was signed with.
     pub access_key_id: String,
+    /// The region the request was signed for (its credential scope).
+    pub region: String,
+    /// The client's address, when known.
+    pub source_ip: Option<String>,
 }
 
 /// What an operation acts on, for authorization: the resource ARN and the request's condition

@@ -3,16 +3,18 @@
 //! policies, and dispatched to IAM or STS by the credential scope's service.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use warden_core::context::ContextValue;
 use warden_core::{Decision, PolicySet, Principal, Reason, Request};
 use warden_store::Store;
+use warden_store::principal::PrincipalPolicies;
 
 use crate::protocol::{AwsError, IAM_NS, Params, STS_NS, error_response, request_id, response};
 use crate::sigv4::{self, SignedRequest};
@@ -22,45 +24,53 @@ use crate::{Caller, Target, iam, sts};
 /// 131,072 characters; a request carries a few).
 pub const MAX_BODY: usize = 1024 * 1024;
 
-/// Temporary credentials handed out by STS, alive until they expire.
-#[derive(Debug, Clone)]
-pub struct Session {
-    /// `ASIA...`.
-    pub access_key_id: String,
-    /// The secret.
-    pub secret: String,
-    /// The token that must accompany every request.
-    pub token: String,
-    /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`, or the user's ARN for GetSessionToken.
-    pub arn: String,
-    /// The role's ARN (assumed-role sessions) whose policies apply.
-    pub role_arn: Option<String>,
-    /// The user's name (GetSessionToken sessions).
-    pub user_name: Option<String>,
-    /// The session policy passed to AssumeRole.
-    pub policy: Option<String>,
-    /// When the credentials stop working.
-    pub expiration: time::OffsetDateTime,
-}
+/// Temporary credentials handed out by STS: kept in the store, so that every process sharing
+/// it accepts them.
+pub use warden_store::Session;
 
 /// What every request handler shares.
 pub struct AppState {
     /// The account store.
     pub store: Store,
-    /// Live STS sessions by access key id.
-    pub sessions: Mutex<HashMap<String, Session>>,
+    /// STS sessions already read from the store, by access key id (a session never changes
+    /// once issued).
+    sessions: Mutex<HashMap<String, Arc<Session>>>,
     /// Access keys already looked up, valid while the store's generation holds.
     keys: Generational<(warden_store::User, String, String)>,
 }
 
 impl AppState {
-    /// State over `store`, with no sessions.
+    /// State over `store`.
     pub fn new(store: Store) -> AppState {
         AppState {
             store,
             sessions: Mutex::new(HashMap::new()),
             keys: Generational::default(),
         }
+    }
+
+    /// The session whose temporary access key id is `key_id`, from memory or the store.
+    fn session(&self, key_id: &str) -> Result<Option<Arc<Session>>, AwsError> {
+        if let Ok(sessions) = self.sessions.lock()
+            && let Some(session) = sessions.get(key_id)
+        {
+            return Ok(Some(Arc::clone(session)));
+        }
+        let Some(session) = self.store.session(key_id)? else {
+            return Ok(None);
+        };
+        let session = Arc::new(session);
+        if let Ok(mut sessions) = self.sessions.lock() {
+            if sessions.len() >= 4096 {
+                let now = time::OffsetDateTime::now_utc();
+                sessions.retain(|_, s| s.expiration > now);
+                if sessions.len() >= 4096 {
+                    sessions.clear();
+                }
+            }
+            sessions.insert(key_id.to_string(), Arc::clone(&session));
+        }
+        Ok(Some(session))
     }
 }
 
@@ -110,17 +120,19 @@ pub fn router(state: Arc<AppState>) -> Router {
 
 /// Serves on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).await
+    // The peer's address is the request's `aws:SourceIp`.
+    let service = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service).await
 }
 
-async fn handle(
-    State(state): State<Arc<AppState>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+async fn handle(State(state): State<Arc<AppState>>, request: axum::extract::Request) -> Response {
     let request_id = request_id();
+    let (parts, body) = request.into_parts();
+    let source_ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(body) => body,
         Err(_) => {
@@ -132,13 +144,13 @@ async fn handle(
             return xml(IAM_NS, &Err(error), "", &request_id);
         }
     };
-    let id = request_id.clone();
     // The embedded store answers in microseconds: run inline on the worker. PostgreSQL's
     // client blocks on the network (and runs its own runtime), so it gets a blocking thread.
+    let peer = Peer { source_ip };
     let outcome = if state.store.db().dialect() == warden_store::Dialect::Sqlite {
-        Ok(process(&state, &method, &uri, &headers, &body, &id))
+        Ok(process(&state, &method, &uri, &headers, &body, &peer))
     } else {
-        tokio::task::spawn_blocking(move || process(&state, &method, &uri, &headers, &body, &id))
+        tokio::task::spawn_blocking(move || process(&state, &method, &uri, &headers, &body, &peer))
             .await
     };
     match outcome {
@@ -186,13 +198,19 @@ fn xml(
 
 type Outcome = (&'static str, String, Result<Option<String>, AwsError>);
 
+/// Where a request came from.
+struct Peer {
+    /// The client's address (`aws:SourceIp`), when the connection is a TCP one.
+    source_ip: Option<String>,
+}
+
 fn process(
     state: &AppState,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: &Bytes,
-    _request_id: &str,
+    peer: &Peer,
 ) -> Outcome {
     let query = uri.query().unwrap_or("");
     let params = Params::parse(query, body);
@@ -225,12 +243,20 @@ fn process(
         headers: &header_pairs,
         body,
     };
-    let (caller, service, session) = match authenticate(state, &signed) {
+    let (mut caller, service, session) = match authenticate(state, &signed) {
         Ok(found) => found,
         Err(e) => return (guessed_ns, action, Err(e)),
     };
+    caller.source_ip.clone_from(&peer.source_ip);
     let namespace = if service == "sts" { STS_NS } else { IAM_NS };
-    let result = dispatch(state, &service, &action, &params, &caller, session.as_ref());
+    let result = dispatch(
+        state,
+        &service,
+        &action,
+        &params,
+        &caller,
+        session.as_deref(),
+    );
     (namespace, action, result)
 }
 
@@ -238,7 +264,7 @@ fn process(
 fn authenticate(
     state: &AppState,
     signed: &SignedRequest<'_>,
-) -> Result<(Caller, String, Option<Session>), AwsError> {
+) -> Result<(Caller, String, Option<Arc<Session>>), AwsError> {
     let parsed = sigv4::parse(signed).map_err(auth_error)?;
     let key_id = parsed.credential.access_key_id.clone();
     let invalid = || {
@@ -250,12 +276,7 @@ fn authenticate(
     };
     let now = time::OffsetDateTime::now_utc();
     if key_id.starts_with("ASIA") {
-        let session = state
-            .sessions
-            .lock()
-            .ok()
-            .and_then(|sessions| sessions.get(&key_id).cloned())
-            .ok_or_else(invalid)?;
+        let session = state.session(&key_id)?.ok_or_else(invalid)?;
         let credential =
             sigv4::verify(signed, &parsed, &session.secret, now).map_err(auth_error)?;
         if credential.session_token.as_deref() != Some(session.token.as_str()) {
@@ -273,6 +294,8 @@ fn authenticate(
             user_name: session.user_name.clone(),
             account: state.store.account_id(),
             access_key_id: key_id,
+            region: requested_region(&credential),
+            source_ip: None,
         };
         return Ok((caller, credential.service, Some(session)));
     }
@@ -294,8 +317,20 @@ fn authenticate(
         user_name: Some(user.user_name.clone()),
         account: state.store.account_id(),
         access_key_id: key_id,
+        region: requested_region(&credential),
+        source_ip: None,
     };
     Ok((caller, credential.service, None))
+}
+
+/// `aws:RequestedRegion`: IAM is a global service whose requests AWS counts as `us-east-1`;
+/// STS's is the region it was called in (the signature's).
+fn requested_region(credential: &sigv4::Credential) -> String {
+    if credential.service == "iam" {
+        "us-east-1".to_string()
+    } else {
+        credential.region.clone()
+    }
 }
 
 fn auth_error(e: sigv4::AuthError) -> AwsError {
@@ -352,8 +387,9 @@ pub fn authorize(
     action: &str,
     target: &Target,
 ) -> Result<(), AwsError> {
-    let set = caller_set(state, caller, session, None)?;
-    let request = caller_request(caller, action, target);
+    let policies = caller_policies(state, caller, session)?;
+    let set = caller_set(&policies, session, None)?;
+    let request = caller_request(&policies, caller, session, action, target);
     let decision = set.authorize(&request);
     if decision.decision == warden_core::EvalDecision::Allowed {
         return Ok(());
@@ -376,19 +412,25 @@ pub fn context_value(key: &str, values: &[String]) -> ContextValue {
     }
 }
 
-/// The caller's policies: a user's (with its groups' and its boundary), or an assumed role's
-/// cut by the session policy; with `resource` (a role's trust policy) beside them when given.
-pub(crate) fn caller_set(
+/// The user or role whose policies the caller acts with: the user, or a session's role.
+pub(crate) fn caller_policies(
     state: &AppState,
     caller: &Caller,
     session: Option<&Session>,
+) -> Result<Arc<PrincipalPolicies>, AwsError> {
+    let principal_arn = session
+        .and_then(|s| s.role_arn.as_deref())
+        .unwrap_or(&caller.arn);
+    Ok(state.store.principal_policies(principal_arn)?)
+}
+
+/// The caller's policies: a user's (with its groups' and its boundary), or an assumed role's
+/// cut by the session policy; with `resource` (a role's trust policy) beside them when given.
+pub(crate) fn caller_set(
+    policies: &PrincipalPolicies,
+    session: Option<&Session>,
     resource: Option<warden_core::CompiledPolicy>,
 ) -> Result<Arc<PolicySet>, AwsError> {
-    let principal_arn = match session.and_then(|s| s.role_arn.as_deref()) {
-        Some(role) => role.to_string(),
-        None => caller.arn.clone(),
-    };
-    let policies = state.store.principal_policies(&principal_arn)?;
     let session_policy = session.and_then(|s| s.policy.as_deref());
     if session_policy.is_none() && resource.is_none() {
         // Compiled and indexed once per principal, cached by the store until it changes.
@@ -412,15 +454,95 @@ pub(crate) fn caller_set(
 }
 
 /// The engine's request for `action` on the target, by the caller, with the target's
-/// condition keys and the principal's own (`aws:PrincipalArn`, ...).
-pub(crate) fn caller_request(caller: &Caller, action: &str, target: &Target) -> Request {
+/// condition keys, the principal's own (`aws:PrincipalArn`, `aws:userid`,
+/// `aws:PrincipalTag/KEY`, ...) and the request's (`aws:CurrentTime`, `aws:SourceIp`, ...), as
+/// AWS puts them in every signed request's context
+/// (`reference_policies_condition-keys.html`).
+pub(crate) fn caller_request(
+    policies: &PrincipalPolicies,
+    caller: &Caller,
+    session: Option<&Session>,
+    action: &str,
+    target: &Target,
+) -> Request {
     let mut request = Request::new(Principal::parse(&caller.arn), action, &target.resource);
     for (key, values) in &target.context {
         request
             .context
             .insert(key.clone(), context_value(key, values));
     }
+    for (key, value) in principal_keys(policies, caller, session) {
+        request
+            .context
+            .insert_default(&key, ContextValue::string(value));
+    }
     request.with_principal_keys()
+}
+
+/// The keys AWS derives from who signed the request and how.
+/// - `aws:userid`: the user's id; for a role session, the role's id and the session name.
+/// - `aws:PrincipalTag/KEY`: the user's or the role's tags; a role session's tags (its own and
+///   those inherited in a role chain) override the role's with the same key, regardless of
+///   case (`id_session-tags.html`).
+/// - `aws:TokenIssueTime`, `aws:MultiFactorAuthPresent` (`false`: Warden takes no MFA) and
+///   `aws:SourceIdentity`: temporary credentials only.
+/// - `aws:CurrentTime`, `aws:EpochTime`, `aws:SecureTransport` (`false`: plain HTTP),
+///   `aws:SourceIp` (the client's address), `aws:RequestedRegion` (the signature's region;
+///   `us-east-1` for IAM, a global service) and `aws:ViaAWSService` (`false`).
+fn principal_keys(
+    policies: &PrincipalPolicies,
+    caller: &Caller,
+    session: Option<&Session>,
+) -> Vec<(String, String)> {
+    let now = time::OffsetDateTime::now_utc();
+    let mut keys = Vec::with_capacity(12);
+    let user_id = match (session, caller.arn.rsplit_once('/')) {
+        (Some(s), Some((_, session_name))) if s.role_arn.is_some() => {
+            format!("{}:{session_name}", policies.id)
+        }
+        _ => policies.id.clone(),
+    };
+    keys.push(("aws:userid".to_string(), user_id));
+    let mut tags: Vec<(String, String)> = policies
+        .tags
+        .iter()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect();
+    if let Some(session) = session {
+        for tag in &session.tags {
+            tags.retain(|(k, _)| !k.eq_ignore_ascii_case(&tag.key));
+            tags.push((tag.key.clone(), tag.value.clone()));
+        }
+        keys.push((
+            "aws:TokenIssueTime".to_string(),
+            warden_store::ids::timestamp(session.issued),
+        ));
+        keys.push((
+            "aws:MultiFactorAuthPresent".to_string(),
+            "false".to_string(),
+        ));
+        if let Some(source) = &session.source_identity {
+            keys.push(("aws:SourceIdentity".to_string(), source.clone()));
+        }
+    }
+    for (key, value) in tags {
+        keys.push((format!("aws:PrincipalTag/{key}"), value));
+    }
+    keys.push((
+        "aws:CurrentTime".to_string(),
+        warden_store::ids::timestamp(now),
+    ));
+    keys.push((
+        "aws:EpochTime".to_string(),
+        now.unix_timestamp().to_string(),
+    ));
+    keys.push(("aws:SecureTransport".to_string(), "false".to_string()));
+    keys.push(("aws:ViaAWSService".to_string(), "false".to_string()));
+    if let Some(ip) = &caller.source_ip {
+        keys.push(("aws:SourceIp".to_string(), ip.clone()));
+    }
+    keys.push(("aws:RequestedRegion".to_string(), caller.region.clone()));
+    keys
 }
 
 /// `User: ARN is not authorized to perform: ACTION on resource: ARN because ...`, as IAM
@@ -470,5 +592,104 @@ mod tests {
         assert!(!policy.is_multi());
         let keys = context_value("aws:TagKeys", &["team".to_string()]);
         assert!(keys.is_multi());
+    }
+
+    fn role_policies() -> PrincipalPolicies {
+        PrincipalPolicies {
+            arn: "arn:aws:iam::123456789012:role/abac".into(),
+            kind: warden_store::EntityKind::Role,
+            id: "AROAEXAMPLEROLEID0001".into(),
+            tags: vec![
+                warden_store::Tag {
+                    key: "Team".into(),
+                    value: "red".into(),
+                },
+                warden_store::Tag {
+                    key: "cost".into(),
+                    value: "42".into(),
+                },
+            ],
+            identity: Vec::new(),
+            boundary: None,
+            set: Arc::new(PolicySet::builder().build()),
+        }
+    }
+
+    fn key<'a>(keys: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+        keys.iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn a_role_session_carries_its_tags_over_the_roles_and_its_own_keys() {
+        let issued = time::macros::datetime!(2026-11-29 12:00:00 UTC);
+        let session = Session {
+            access_key_id: "ASIAEXAMPLE".into(),
+            secret: "s".into(),
+            token: "t".into(),
+            arn: "arn:aws:sts::123456789012:assumed-role/abac/dev-session".into(),
+            role_arn: Some("arn:aws:iam::123456789012:role/abac".into()),
+            user_name: None,
+            policy: None,
+            tags: vec![warden_store::Tag {
+                key: "team".into(),
+                value: "blue".into(),
+            }],
+            transitive_tag_keys: Vec::new(),
+            source_identity: Some("alice".into()),
+            issued,
+            expiration: issued + time::Duration::hours(1),
+        };
+        let caller = Caller {
+            arn: session.arn.clone(),
+            user_name: None,
+            account: "123456789012".into(),
+            access_key_id: "ASIAEXAMPLE".into(),
+            region: "eu-west-1".into(),
+            source_ip: Some("127.0.0.1".into()),
+        };
+        let keys = principal_keys(&role_policies(), &caller, Some(&session));
+        assert_eq!(
+            key(&keys, "aws:userid"),
+            ["AROAEXAMPLEROLEID0001:dev-session"]
+        );
+        // The session's `team` replaces the role's `Team`; the role's other tags stay.
+        assert_eq!(key(&keys, "aws:PrincipalTag/team"), ["blue"]);
+        assert_eq!(key(&keys, "aws:PrincipalTag/cost"), ["42"]);
+        assert_eq!(key(&keys, "aws:TokenIssueTime"), ["2026-11-29T12:00:00Z"]);
+        assert_eq!(key(&keys, "aws:MultiFactorAuthPresent"), ["false"]);
+        assert_eq!(key(&keys, "aws:SourceIdentity"), ["alice"]);
+        assert_eq!(key(&keys, "aws:SourceIp"), ["127.0.0.1"]);
+        assert_eq!(key(&keys, "aws:RequestedRegion"), ["eu-west-1"]);
+        assert_eq!(key(&keys, "aws:SecureTransport"), ["false"]);
+        assert_eq!(key(&keys, "aws:CurrentTime").len(), 1);
+        assert_eq!(key(&keys, "aws:EpochTime").len(), 1);
+    }
+
+    #[test]
+    fn long_term_keys_have_no_token_keys() {
+        let caller = Caller {
+            arn: "arn:aws:iam::123456789012:user/dev".into(),
+            user_name: Some("dev".into()),
+            account: "123456789012".into(),
+            access_key_id: "AKIAEXAMPLE".into(),
+            region: "us-east-1".into(),
+            source_ip: None,
+        };
+        let mut user = role_policies();
+        user.id = "AIDAEXAMPLEUSERID0001".into();
+        let keys = principal_keys(&user, &caller, None);
+        assert_eq!(key(&keys, "aws:userid"), ["AIDAEXAMPLEUSERID0001"]);
+        assert_eq!(key(&keys, "aws:PrincipalTag/team"), ["red"]);
+        for absent in [
+            "aws:TokenIssueTime",
+            "aws:MultiFactorAuthPresent",
+            "aws:SourceIdentity",
+            "aws:SourceIp",
+        ] {
+            assert!(key(&keys, absent).is_empty(), "{absent}");
+        }
     }
 }

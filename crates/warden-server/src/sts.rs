@@ -1,15 +1,17 @@
-//! STS: GetCallerIdentity, AssumeRole (trust policy, ExternalId, session policy and tags,
-//! DurationSeconds, role chaining) and GetSessionToken. Temporary credentials live in the
-//! server's memory until they expire.
+//! STS: GetCallerIdentity, AssumeRole (trust policy, ExternalId, session policy, session and
+//! transitive tags, SourceIdentity, DurationSeconds, role chaining) and GetSessionToken.
+//! Temporary credentials are kept in the store (every process sharing it accepts them) and
+//! stop working when they expire.
 
 use std::sync::Arc;
 
 use warden_core::policy::validate::{SizeLimit, validate_with_limit};
 use warden_core::{CompiledPolicy, EvalDecision, PolicyType};
+use warden_store::Tag;
 use warden_store::ids::{IdKind, new_id, new_secret};
 
 use crate::protocol::{AwsError, Params, Xml};
-use crate::server::{AppState, Session, caller_request, caller_set};
+use crate::server::{AppState, Session, caller_policies, caller_request, caller_set};
 use crate::{Caller, Target};
 
 const OPERATIONS: [&str; 3] = ["GetCallerIdentity", "AssumeRole", "GetSessionToken"];
@@ -156,11 +158,20 @@ fn assume_role(
             ));
         }
     }
+    let (tags, transitive_tag_keys) = session_tags(params, session)?;
+    let source_identity = source_identity(params, session)?;
     let mut context: Vec<(String, Vec<String>)> = Vec::new();
     if let Some(external) = params.get("ExternalId") {
         context.push(("sts:ExternalId".into(), vec![external.to_string()]));
     }
     context.push(("sts:RoleSessionName".into(), vec![session_name.to_string()]));
+    if let Some(source) = &source_identity {
+        context.push(("sts:SourceIdentity".into(), vec![source.clone()]));
+    }
+    let transitive_keys = params.list("TransitiveTagKeys");
+    if !transitive_keys.is_empty() {
+        context.push(("sts:TransitiveTagKeys".into(), transitive_keys));
+    }
     crate::push_request_tags(&mut context, params, Vec::new());
     let target = Target {
         resource: role.arn.clone(),
@@ -175,7 +186,7 @@ fn assume_role(
         &target,
     )?;
 
-    let now = time::OffsetDateTime::now_utc();
+    let now = issue_time();
     let expiration = now + time::Duration::seconds(seconds);
     let access_key_id = new_id(IdKind::TemporaryAccessKey);
     let secret = new_secret();
@@ -184,7 +195,7 @@ fn assume_role(
         "arn:aws:sts::{}:assumed-role/{}/{session_name}",
         caller.account, role.role_name
     );
-    let new_session = Session {
+    state.store.create_session(&Session {
         access_key_id: access_key_id.clone(),
         secret: secret.clone(),
         token: token.clone(),
@@ -192,12 +203,12 @@ fn assume_role(
         role_arn: Some(role.arn.clone()),
         user_name: None,
         policy,
+        tags,
+        transitive_tag_keys,
+        source_identity: source_identity.clone(),
+        issued: now,
         expiration,
-    };
-    if let Ok(mut sessions) = state.sessions.lock() {
-        sessions.retain(|_, s| s.expiration > now);
-        sessions.insert(access_key_id.clone(), new_session);
-    }
+    })?;
     let mut x = Xml::new();
     x.node("Credentials", |x| {
         x.text("AccessKeyId", &access_key_id)
@@ -210,7 +221,117 @@ fn assume_role(
             .text("Arn", &assumed_arn);
     })
     .int("PackedPolicySize", 0);
+    if let Some(source) = &source_identity {
+        x.text("SourceIdentity", source);
+    }
     Ok(Some(x.into_string()))
+}
+
+/// Now, to the second: what the store keeps, so that the `Expiration` returned is the one
+/// enforced.
+fn issue_time() -> time::OffsetDateTime {
+    let now = time::OffsetDateTime::now_utc();
+    now.replace_nanosecond(0).unwrap_or(now)
+}
+
+/// A new session's tags and transitive tag keys (`id_session-tags.html`): the tags the calling
+/// session passes on in a role chain (its transitive ones), then the request's `Tags`, at most
+/// 50 in all, keys unique regardless of case; an inherited transitive tag cannot be set again.
+/// The transitive keys are the inherited ones and the request's `TransitiveTagKeys`.
+fn session_tags(
+    params: &Params,
+    session: Option<&Session>,
+) -> Result<(Vec<Tag>, Vec<String>), AwsError> {
+    let mut tags: Vec<Tag> = Vec::new();
+    let mut transitive: Vec<String> = Vec::new();
+    if let Some(parent) = session.filter(|s| s.role_arn.is_some()) {
+        for key in &parent.transitive_tag_keys {
+            if let Some(tag) = parent.tags.iter().find(|t| t.key.eq_ignore_ascii_case(key)) {
+                tags.push(tag.clone());
+                transitive.push(tag.key.clone());
+            }
+        }
+    }
+    let inherited = tags.len();
+    let given: Vec<Tag> = params
+        .structs("Tags")
+        .iter()
+        .map(|t| Tag {
+            key: t.get("Key").unwrap_or_default().to_string(),
+            value: t.get("Value").unwrap_or_default().to_string(),
+        })
+        .collect();
+    if given.len() > 50 {
+        return Err(AwsError::validation(
+            "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member              must have length less than or equal to 50",
+        ));
+    }
+    for tag in given {
+        warden_store::tags::check(&tag).map_err(|e| AwsError::validation(e.message))?;
+        if let Some(i) = tags
+            .iter()
+            .position(|t| t.key.eq_ignore_ascii_case(&tag.key))
+        {
+            let message = if i < inherited {
+                format!(
+                    "The session tag {} is transitive from the session that assumes this role                      and cannot be set again.",
+                    tag.key
+                )
+            } else {
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+                    .to_string()
+            };
+            return Err(AwsError::new("InvalidParameterValue", message, 400));
+        }
+        tags.push(tag);
+    }
+    if tags.len() > 50 {
+        return Err(AwsError::new(
+            "PackedPolicyTooLarge",
+            "Packed size of session tags exceeds the limit: at most 50 session tags, inherited              ones included.",
+            400,
+        ));
+    }
+    for key in params.list("TransitiveTagKeys") {
+        match tags.iter().find(|t| t.key.eq_ignore_ascii_case(&key)) {
+            Some(tag) if !transitive.iter().any(|k| k.eq_ignore_ascii_case(&tag.key)) => {
+                transitive.push(tag.key.clone());
+            }
+            Some(_) => {}
+            None => {
+                return Err(AwsError::new(
+                    "InvalidParameterValue",
+                    format!("The transitive tag key {key} is not one of the session tags."),
+                    400,
+                ));
+            }
+        }
+    }
+    Ok((tags, transitive))
+}
+
+/// AssumeRole's `SourceIdentity` (2 to 64 characters of `[\w+=,.@-]`), which a role chain
+/// keeps: once a session has one, the next cannot change it (`id_credentials_temp_control-access_monitor.html`).
+fn source_identity(params: &Params, session: Option<&Session>) -> Result<Option<String>, AwsError> {
+    let inherited = session.and_then(|s| s.source_identity.clone());
+    let Some(given) = params.get("SourceIdentity") else {
+        return Ok(inherited);
+    };
+    let valid = (2..=64).contains(&given.len())
+        && given
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+    if !valid {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{given}' at 'sourceIdentity' failed to satisfy              constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
+        )));
+    }
+    match inherited {
+        Some(previous) if previous != given => Err(AwsError::access_denied(format!(
+            "The source identity {previous} of the calling session cannot be changed."
+        ))),
+        _ => Ok(Some(given.to_string())),
+    }
 }
 
 /// AssumeRole's decision: the caller's identity policies (and boundary, session policy) with
@@ -230,22 +351,36 @@ fn assume_decision(
         "TrustPolicy",
         "resource",
     );
-    let set = caller_set(state, caller, session, Some(trust))?;
-    let request = caller_request(caller, "sts:AssumeRole", target);
+    let policies = caller_policies(state, caller, session)?;
+    let set = caller_set(&policies, session, Some(trust))?;
+    let request = caller_request(&policies, caller, session, "sts:AssumeRole", target);
     let decision = set.authorize(&request);
-    let tagged = target.context.iter().any(|(k, _)| k == "aws:TagKeys");
-    let tag_ok = !tagged || {
-        let mut tag_request = request.clone();
-        tag_request.action = "sts:TagSession".into();
-        set.decide(&tag_request) == EvalDecision::Allowed
+    // Passing session tags takes sts:TagSession, and setting a source identity
+    // sts:SetSourceIdentity, each allowed by both the caller's policies and the trust policy
+    // (`id_session-tags.html#id_session-tags_permissions-required`,
+    // `id_credentials_temp_control-access_monitor.html`).
+    let also = |action: &str| {
+        let mut extra = request.clone();
+        extra.action = action.into();
+        set.decide(&extra) == EvalDecision::Allowed
     };
-    if decision.decision == EvalDecision::Allowed && tag_ok {
-        return Ok(());
-    }
-    let action = if decision.decision == EvalDecision::Allowed {
-        "sts:TagSession"
+    let tagged = target.context.iter().any(|(k, _)| k == "aws:TagKeys");
+    let sourced = target
+        .context
+        .iter()
+        .any(|(k, _)| k == "sts:SourceIdentity")
+        && session.and_then(|s| s.source_identity.as_ref()).is_none();
+    let denied = if decision.decision != EvalDecision::Allowed {
+        Some("sts:AssumeRole")
+    } else if tagged && !also("sts:TagSession") {
+        Some("sts:TagSession")
+    } else if sourced && !also("sts:SetSourceIdentity") {
+        Some("sts:SetSourceIdentity")
     } else {
-        "sts:AssumeRole"
+        None
+    };
+    let Some(action) = denied else {
+        return Ok(());
     };
     Err(AwsError::access_denied(format!(
         "User: {} is not authorized to perform: {action} on resource: {}",
@@ -271,12 +406,12 @@ fn session_token(
         "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: \
          Member must have value less than or equal to 129600",
     )?;
-    let now = time::OffsetDateTime::now_utc();
+    let now = issue_time();
     let expiration = now + time::Duration::seconds(seconds);
     let access_key_id = new_id(IdKind::TemporaryAccessKey);
     let secret = new_secret();
     let token = format!("Warden{}", new_secret().replace(['+', '/'], "0"));
-    let new_session = Session {
+    state.store.create_session(&Session {
         access_key_id: access_key_id.clone(),
         secret: secret.clone(),
         token: token.clone(),
@@ -284,12 +419,12 @@ fn session_token(
         role_arn: None,
         user_name: caller.user_name.clone(),
         policy: None,
+        tags: Vec::new(),
+        transitive_tag_keys: Vec::new(),
+        source_identity: None,
+        issued: now,
         expiration,
-    };
-    if let Ok(mut sessions) = state.sessions.lock() {
-        sessions.retain(|_, s| s.expiration > now);
-        sessions.insert(access_key_id.clone(), new_session);
-    }
+    })?;
     let mut x = Xml::new();
     x.node("Credentials", |x| {
         x.text("AccessKeyId", &access_key_id)

@@ -21,6 +21,8 @@ fn caller(store: &Store) -> Caller {
         user_name: Some("admin".into()),
         account,
         access_key_id: "AKIAEXAMPLE".into(),
+        region: "us-east-1".into(),
+        source_ip: None,
     }
 }
 

@@ -349,6 +349,156 @@ class AssumeRoleRules(unittest.TestCase):
         self.assertEqual(self.code(self.sts(**mixed).get_caller_identity), "InvalidClientTokenId")
 
 
+class RequestContext(unittest.TestCase):
+    """The keys AWS puts in every signed request's context, as policies see them over the wire:
+    aws:PrincipalTag (the role's tags, overridden by session tags, passed down a role chain when
+    transitive), aws:SourceIdentity, aws:userid, aws:SourceIp, aws:SecureTransport."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        iam = cls.iam = cls.server.client("iam")
+        cls.user = iam.create_user(UserName="dev")["User"]
+        iam.put_user_policy(UserName="dev", PolicyName="p", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession",
+                                               "sts:SetSourceIdentity"], "Resource": "*"},
+                # Only from loopback, over plain HTTP, as this very user.
+                {"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*",
+                 "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"},
+                               "Bool": {"aws:SecureTransport": "false"},
+                               "StringEquals": {"aws:userid": cls.user["UserId"]}}},
+                # Never from 10.0.0.0/8: not where this request comes from.
+                {"Effect": "Allow", "Action": "iam:ListGroups", "Resource": "*",
+                 "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]}))
+        key = iam.create_access_key(UserName="dev")["AccessKey"]
+        cls.creds = {"key": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]}]}
+        by_team = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}}},
+            {"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:PrincipalTag/team": "red"}}},
+            {"Effect": "Allow", "Action": "iam:ListPolicies", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:SourceIdentity": "alice"}}}]}
+        for name in ("abac", "chained"):
+            cls_role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
+                                       Tags=[{"Key": "Team", "Value": "red"}])["Role"]
+            iam.put_role_policy(RoleName=name, PolicyName="by-team",
+                                PolicyDocument=json.dumps(by_team))
+            setattr(cls, name, cls_role["Arn"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def allowed(self, iam, operation):
+        try:
+            getattr(iam, operation)()
+            return True
+        except botocore.exceptions.ClientError as e:
+            self.assertEqual(e.response["Error"]["Code"], "AccessDenied")
+            return False
+
+    def assume(self, creds, role, name, **kwargs):
+        c = self.server.client("sts", **creds).assume_role(RoleArn=role, RoleSessionName=name,
+                                                          **kwargs)["Credentials"]
+        return {"key": c["AccessKeyId"], "secret": c["SecretAccessKey"], "token": c["SessionToken"]}
+
+    def test_source_ip_secure_transport_and_userid(self):
+        iam = self.server.client("iam", **self.creds)
+        self.assertTrue(self.allowed(iam, "list_users"))
+        self.assertFalse(self.allowed(iam, "list_groups"))
+
+    def test_role_tags_are_principal_tags_and_session_tags_override_them(self):
+        plain = self.server.client("iam", **self.assume(self.creds, self.abac, "plain"))
+        # The role's tag Team=red, matched regardless of the key's case.
+        self.assertTrue(self.allowed(plain, "list_users"))
+        self.assertFalse(self.allowed(plain, "list_roles"))
+        tagged = self.server.client("iam", **self.assume(
+            self.creds, self.abac, "tagged", Tags=[{"Key": "team", "Value": "blue"}]))
+        self.assertTrue(self.allowed(tagged, "list_roles"))
+        self.assertFalse(self.allowed(tagged, "list_users"))
+
+    def test_transitive_tags_pass_down_a_role_chain_and_cannot_be_reset(self):
+        first = self.assume(self.creds, self.abac, "first", Tags=[{"Key": "team", "Value": "blue"}],
+                            TransitiveTagKeys=["team"])
+        second = self.server.client("iam", **self.assume(first, self.chained, "second"))
+        self.assertTrue(self.allowed(second, "list_roles"))
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            self.assume(first, self.chained, "again", Tags=[{"Key": "TEAM", "Value": "red"}])
+        self.assertEqual(caught.exception.response["Error"]["Code"], "InvalidParameterValue")
+        # Without TransitiveTagKeys the tag stays with its session: the chained role's own applies.
+        untransitive = self.assume(self.creds, self.abac, "once", Tags=[{"Key": "team", "Value": "blue"}])
+        chained = self.server.client("iam", **self.assume(untransitive, self.chained, "next"))
+        self.assertFalse(self.allowed(chained, "list_roles"))
+        self.assertTrue(self.allowed(chained, "list_users"))
+
+    def test_source_identity_is_kept_and_needs_permission(self):
+        sts = self.server.client("sts", **self.creds)
+        answer = sts.assume_role(RoleArn=self.abac, RoleSessionName="src", SourceIdentity="alice")
+        self.assertEqual(answer["SourceIdentity"], "alice")
+        creds = {"key": answer["Credentials"]["AccessKeyId"],
+                 "secret": answer["Credentials"]["SecretAccessKey"],
+                 "token": answer["Credentials"]["SessionToken"]}
+        self.assertTrue(self.allowed(self.server.client("iam", **creds), "list_policies"))
+        # A role chain keeps it, and cannot change it.
+        chained = self.assume(creds, self.chained, "src2")
+        self.assertTrue(self.allowed(self.server.client("iam", **chained), "list_policies"))
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            self.assume(creds, self.chained, "src3", SourceIdentity="mallory")
+        self.assertEqual(caught.exception.response["Error"]["Code"], "AccessDenied")
+        # A caller without sts:SetSourceIdentity cannot set one.
+        self.iam.create_user(UserName="nosource")
+        self.iam.put_user_policy(UserName="nosource", PolicyName="p", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+        key = self.iam.create_access_key(UserName="nosource")["AccessKey"]
+        other = {"key": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            self.assume(other, self.abac, "src4", SourceIdentity="alice")
+        self.assertIn("sts:SetSourceIdentity", caught.exception.response["Error"]["Message"])
+        self.assume(other, self.abac, "src5")
+
+
+class SessionsInTheStore(unittest.TestCase):
+    """Temporary credentials are kept in the store: a restarted server still accepts them."""
+
+    def test_a_session_outlives_its_server(self):
+        keep = tempfile.mkdtemp(prefix="warden-e2e-sessions-")
+        database = os.path.join(keep, "account.db")
+        try:
+            first = Server(database=database)
+            try:
+                iam = first.client("iam")
+                iam.create_role(RoleName="deployer", AssumeRolePolicyDocument=json.dumps(
+                    {"Version": "2012-10-17", "Statement": [{
+                        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                        "Action": "sts:AssumeRole"}]}))
+                iam.put_role_policy(RoleName="deployer", PolicyName="p", PolicyDocument=json.dumps(
+                    {"Version": "2012-10-17", "Statement": [
+                        {"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*"}]}))
+                c = first.client("sts").assume_role(
+                    RoleArn="arn:aws:iam::123456789012:role/deployer",
+                    RoleSessionName="outlives")["Credentials"]
+            finally:
+                first.stop()
+            second = Server(database=database)
+            try:
+                creds = {"key": c["AccessKeyId"], "secret": c["SecretAccessKey"],
+                         "token": c["SessionToken"]}
+                who = second.client("sts", **creds).get_caller_identity()
+                self.assertEqual(who["Arn"], "arn:aws:sts::123456789012:assumed-role/deployer/outlives")
+                second.client("iam", **creds).list_roles()
+            finally:
+                second.stop()
+        finally:
+            shutil.rmtree(keep, ignore_errors=True)
+
+
 class Robustness(unittest.TestCase):
     """Bad requests get AWS's error codes, never a 500, and change nothing."""
 
@@ -483,6 +633,18 @@ class PostgresStore(unittest.TestCase):
         self.assertEqual(caught.exception.response["Error"]["Message"],
                          "A managed policy can have up to 5 versions. Before you create a new "
                          "version, you must delete an existing version.")
+
+    def test_two_servers_on_one_database_accept_each_others_sessions(self):
+        separator = "&" if "?" in POSTGRES else "?"
+        other = Server(database=f"{POSTGRES}{separator}options=-csearch_path%3D{self.schema}")
+        try:
+            c = self.server.client("sts").get_session_token(DurationSeconds=900)["Credentials"]
+            creds = {"key": c["AccessKeyId"], "secret": c["SecretAccessKey"],
+                     "token": c["SessionToken"]}
+            who = other.client("sts", **creds).get_caller_identity()
+            self.assertEqual(who["Arn"], "arn:aws:iam::123456789012:user/admin")
+        finally:
+            other.stop()
 
 
 class ExistingAttachments(unittest.TestCase):
