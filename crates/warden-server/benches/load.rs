@@ -12,7 +12,8 @@
 //! Prints requests/s and latency percentiles. Run with
 //! `cargo bench -p warden-server --bench load` (`WARDEN_LOAD_SECONDS`, `WARDEN_LOAD_CONNECTIONS`
 //! change the defaults of 5 s and 64; `WARDEN_LOAD_ONLY=simulate` runs the scenarios whose name
-//! contains it).
+//! contains it; `WARDEN_LOAD_DATABASE=postgres://...` runs them on PostgreSQL, in a schema made
+//! for the run and dropped after it).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, missing_docs)]
 
 use std::sync::Arc;
@@ -202,7 +203,20 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(64);
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("load.db").to_string_lossy()).unwrap();
+    let postgres = std::env::var("WARDEN_LOAD_DATABASE").ok();
+    let schema = format!("warden_load_{}", std::process::id());
+    let url = match &postgres {
+        Some(base) => {
+            let mut admin = postgres::Client::connect(base, postgres::NoTls).unwrap();
+            admin
+                .batch_execute(&format!("CREATE SCHEMA {schema}"))
+                .unwrap();
+            let separator = if base.contains('?') { '&' } else { '?' };
+            format!("{base}{separator}options=-csearch_path%3D{schema}")
+        }
+        None => dir.path().join("load.db").to_string_lossy().into_owned(),
+    };
+    let store = Store::open(&url).unwrap();
     ensure_admin(&store, Some((KEY, SECRET))).unwrap();
     store
         .create_role("my-task-role", None, TRUST, None, None, None, &[])
@@ -229,7 +243,14 @@ fn main() {
     let state = Arc::new(AppState::new(store));
     server.spawn(serve(listener, state));
 
-    println!("warden serve on {addr}: {connections} connections, {seconds} s per scenario");
+    let backend = if postgres.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!(
+        "warden serve on {addr} ({backend}): {connections} connections, {seconds} s per scenario"
+    );
     // The ceiling of this harness on this machine: a request answered before any work (no
     // Action: MissingAction, 400), to compare the others with.
     let baseline =
@@ -286,4 +307,10 @@ fn main() {
         seconds,
     );
     drop(server);
+    if let Some(base) = &postgres {
+        let mut admin = postgres::Client::connect(base, postgres::NoTls).unwrap();
+        admin
+            .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .unwrap();
+    }
 }

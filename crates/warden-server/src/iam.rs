@@ -232,6 +232,7 @@ pub fn target(
 ) -> Result<Target, AwsError> {
     let account = store.account_id();
     let mut context: Vec<(String, Vec<String>)> = Vec::new();
+    let mut shown = None;
     let path_param = || params.get("Path").unwrap_or("/").to_string();
     let creating = action.starts_with("Create");
     let resource = match resource_kind(action) {
@@ -317,6 +318,24 @@ pub fn target(
             "SimulatePrincipalPolicy" | "GetContextKeysForPrincipalPolicy" => {
                 params.get("PolicySourceArn").unwrap_or("*").to_string()
             }
+            // The Service Authorization Reference gives these `*`, but IAM decides them on the
+            // ARN of the listed path (an AccessDenied names `arn:aws:iam::ACCOUNT:role/` for
+            // ListRoles, `...:user/` for ListUsers: `troubleshoot_access-denied.html`), so a
+            // policy on `role/*` allows ListRoles. ListPolicies' message names `policy path /`.
+            "ListUsers" | "ListRoles" | "ListGroups" | "ListInstanceProfiles" | "ListPolicies" => {
+                let kind = match action {
+                    "ListUsers" => "user",
+                    "ListRoles" => "role",
+                    "ListGroups" => "group",
+                    "ListInstanceProfiles" => "instance-profile",
+                    _ => "policy",
+                };
+                let prefix = params.get("PathPrefix").unwrap_or("/");
+                if action == "ListPolicies" {
+                    shown = Some(format!("policy path {prefix}"));
+                }
+                format!("arn:aws:iam::{account}:{kind}{prefix}")
+            }
             _ => "*".to_string(),
         },
     };
@@ -338,7 +357,11 @@ pub fn target(
     }
     // Tags in the request, and the keys an Untag* names.
     crate::push_request_tags(&mut context, params, params.list("TagKeys"));
-    Ok(Target { resource, context })
+    Ok(Target {
+        resource,
+        context,
+        shown,
+    })
 }
 
 fn iam_arn(account: &str, kind: &str, path: &str, name: &str) -> String {

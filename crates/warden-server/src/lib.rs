@@ -35,6 +35,9 @@ pub struct Target {
     pub resource: String,
     /// Condition keys and their values.
     pub context: Vec<(String, Vec<String>)>,
+    /// How an AccessDenied message names the resource, when not by its ARN (ListPolicies:
+    /// `policy path /`).
+    pub shown: Option<String>,
 }
 
 /// Adds the request's tags as condition keys: `aws:RequestTag/KEY` for each

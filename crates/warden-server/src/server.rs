@@ -214,8 +214,6 @@ fn process(
 ) -> Outcome {
     let query = uri.query().unwrap_or("");
     let params = Params::parse(query, body);
-    // One generation read serves every cache this request consults (a write ends the pin).
-    let _pin = state.store.db().pin_generation();
     let guessed_ns = match params.get("Version") {
         Some("2011-06-15") => STS_NS,
         _ => IAM_NS,
@@ -227,6 +225,8 @@ fn process(
             Err(AwsError::new("MissingAction", "Missing Action", 400)),
         );
     };
+    // One generation read serves every cache this request consults (a write ends the pin).
+    let _pin = state.store.db().pin_generation();
     let header_pairs: Vec<(String, String)> = headers
         .iter()
         .map(|(k, v)| {
@@ -574,9 +574,10 @@ fn denied_message(caller: &Caller, action: &str, target: &Target, decision: &Dec
         }
         _ => format!("because no identity-based policy allows the {action} action"),
     };
+    let resource = target.shown.as_deref().unwrap_or(&target.resource);
     format!(
-        "User: {} is not authorized to perform: {action} on resource: {} {because}",
-        caller.arn, target.resource
+        "User: {} is not authorized to perform: {action} on resource: {resource} {because}",
+        caller.arn
     )
 }
 

@@ -32,10 +32,12 @@ pub fn target(
         "AssumeRole" => Target {
             resource: params.required("RoleArn")?.to_string(),
             context: Vec::new(),
+            shown: None,
         },
         _ => Target {
             resource: "*".to_string(),
             context: Vec::new(),
+            shown: None,
         },
     })
 }
@@ -176,6 +178,7 @@ fn assume_role(
     let target = Target {
         resource: role.arn.clone(),
         context,
+        shown: None,
     };
     // The identity side, then the trust policy: both as one decision by the engine.
     assume_decision(

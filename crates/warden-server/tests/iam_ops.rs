@@ -673,8 +673,24 @@ fn targets_name_the_resource_and_condition_keys() {
     assert_eq!(t.resource, format!("arn:aws:iam::{account}:policy/a/p"));
     let t = tgt(&s, "GetPolicy", &[("PolicyArn", policy)]);
     assert_eq!(t.resource, policy);
+    // List operations are decided on the listed path's ARN, as IAM's AccessDenied messages
+    // name it (`troubleshoot_access-denied.html`: "... iam:ListRoles on resource:
+    // arn:aws:iam::123456789012:role/"), though the catalog gives them `*`.
     let t = tgt(&s, "ListRoles", &[]);
-    assert_eq!(t.resource, "*");
+    assert_eq!(t.resource, format!("arn:aws:iam::{account}:role/"));
+    assert_eq!(t.shown, None);
+    let t = tgt(&s, "ListUsers", &[("PathPrefix", "/ci/")]);
+    assert_eq!(t.resource, format!("arn:aws:iam::{account}:user/ci/"));
+    let t = tgt(&s, "ListInstanceProfiles", &[]);
+    assert_eq!(
+        t.resource,
+        format!("arn:aws:iam::{account}:instance-profile/")
+    );
+    let t = tgt(&s, "ListGroups", &[]);
+    assert_eq!(t.resource, format!("arn:aws:iam::{account}:group/"));
+    let t = tgt(&s, "ListPolicies", &[("PathPrefix", "/team/")]);
+    assert_eq!(t.resource, format!("arn:aws:iam::{account}:policy/team/"));
+    assert_eq!(t.shown.as_deref(), Some("policy path /team/"));
     let t = tgt(
         &s,
         "AddUserToGroup",

@@ -211,8 +211,35 @@ impl Connector for SqliteConnector {
 /// A PostgreSQL connection with the statements it has prepared (PostgreSQL would otherwise
 /// parse and plan every statement on every call: one more round trip each).
 pub struct PostgresConnection {
-    client: postgres::Client,
+    /// Always present until dropped.
+    client: Option<postgres::Client>,
     statements: HashMap<String, postgres::Statement>,
+}
+
+impl PostgresConnection {
+    fn client(&mut self) -> Result<&mut postgres::Client> {
+        self.client
+            .as_mut()
+            .ok_or_else(|| StoreError::service("the database connection is closed"))
+    }
+}
+
+impl Drop for PostgresConnection {
+    /// `postgres::Client` closes its connection by blocking on its own runtime, which panics on
+    /// a thread that drives an async runtime (a server's worker, when the server shuts down and
+    /// drops its store there). Such a client is closed on a thread of its own instead.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            let closing = std::thread::Builder::new()
+                .name("warden-pg-close".into())
+                .spawn(move || drop(client));
+            if let Ok(closing) = closing {
+                let _ = closing.join();
+            }
+        }
+    }
 }
 
 /// Opens PostgreSQL connections to one URL.
@@ -229,13 +256,13 @@ impl Connector for PostgresConnector {
             StoreError::service(format!("cannot connect to {}: {e}", redact(&self.url)))
         })?;
         Ok(PostgresConnection {
-            client,
+            client: Some(client),
             statements: HashMap::new(),
         })
     }
 
     fn broken(&self, conn: &mut PostgresConnection) -> bool {
-        conn.client.is_closed()
+        conn.client.as_ref().is_none_or(postgres::Client::is_closed)
     }
 }
 
@@ -489,7 +516,7 @@ impl Database {
                 let mut conn = checkout(pool)?;
                 // The simple protocol: one round trip (no separate prepare).
                 let messages = conn
-                    .client
+                    .client()?
                     .simple_query(SQL)
                     .map_err(|e| postgres_error(&e))?;
                 messages
@@ -757,8 +784,13 @@ fn postgres_transaction<T>(
     conn: &mut PostgresConnection,
     f: &mut dyn FnMut(&mut dyn Tx) -> Result<T>,
 ) -> Result<T, Failure> {
-    let statements = &mut conn.statements;
-    let tx = conn.client.transaction().map_err(|e| {
+    let PostgresConnection { client, statements } = conn;
+    let Some(client) = client.as_mut() else {
+        return Err(Failure::Store(StoreError::service(
+            "the database connection is closed",
+        )));
+    };
+    let tx = client.transaction().map_err(|e| {
         if postgres_retryable(&e) {
             Failure::Retry(e.to_string())
         } else {

@@ -413,6 +413,27 @@ class RequestContext(unittest.TestCase):
         self.assertTrue(self.allowed(iam, "list_users"))
         self.assertFalse(self.allowed(iam, "list_groups"))
 
+    def test_list_operations_are_decided_on_the_listed_path(self):
+        # IAM names `arn:aws:iam::ACCOUNT:role/` as ListRoles' resource (troubleshoot_access-denied.html),
+        # so a grant on role/* allows it, and one on user/ci/* allows ListUsers under /ci/ only.
+        self.iam.create_user(UserName="lister")
+        self.iam.put_user_policy(UserName="lister", PolicyName="p", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "iam:ListRoles",
+                 "Resource": "arn:aws:iam::123456789012:role/*"},
+                {"Effect": "Allow", "Action": "iam:ListUsers",
+                 "Resource": "arn:aws:iam::123456789012:user/ci/*"}]}))
+        key = self.iam.create_access_key(UserName="lister")["AccessKey"]
+        iam = self.server.client("iam", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+        iam.list_roles()
+        iam.list_users(PathPrefix="/ci/")
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            iam.list_users()
+        self.assertEqual(caught.exception.response["Error"]["Message"],
+                         "User: arn:aws:iam::123456789012:user/lister is not authorized to perform: "
+                         "iam:ListUsers on resource: arn:aws:iam::123456789012:user/ because no "
+                         "identity-based policy allows the iam:ListUsers action")
+
     def test_role_tags_are_principal_tags_and_session_tags_override_them(self):
         plain = self.server.client("iam", **self.assume(self.creds, self.abac, "plain"))
         # The role's tag Team=red, matched regardless of the key's case.
