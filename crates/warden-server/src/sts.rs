@@ -269,8 +269,8 @@ fn session_tags(
             "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member              must have length less than or equal to 50",
         ));
     }
-    for tag in given {
-        warden_store::tags::check(&tag).map_err(|e| AwsError::validation(e.message))?;
+    for (i, tag) in given.into_iter().enumerate() {
+        warden_store::tags::check(&tag, i + 1).map_err(|e| AwsError::validation(e.message))?;
         if let Some(i) = tags
             .iter()
             .position(|t| t.key.eq_ignore_ascii_case(&tag.key))

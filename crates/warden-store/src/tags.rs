@@ -27,8 +27,8 @@ pub(crate) fn load(tx: &mut dyn Tx, kind: &str, id: &str) -> Result<Vec<Tag>> {
 /// Adds or overwrites tags (a key given again keeps its value from the last), refusing more
 /// than [`MAX_TAGS`] in all.
 pub(crate) fn put(tx: &mut dyn Tx, kind: &str, id: &str, tags: &[Tag]) -> Result<()> {
-    for tag in tags {
-        check(tag)?;
+    for (i, tag) in tags.iter().enumerate() {
+        check(tag, i + 1)?;
     }
     for tag in tags {
         tx.execute(
@@ -78,9 +78,11 @@ pub(crate) fn clear(tx: &mut dyn Tx, kind: &str, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Checks one tag against IAM's (and STS's) constraints: a key of 1 to 128 characters and a
-/// value of at most 256, both of letters, digits, white space and `_.:/=+-@`.
-pub fn check(tag: &Tag) -> Result<()> {
+/// Checks one tag, the `position`th (from 1) of its request, against IAM's (and STS's)
+/// constraints: a key of 1 to 128 characters and a value of at most 256, both of letters,
+/// digits, white space and `_.:/=+-@`. A failure is AWS's `ValidationError`, naming the member
+/// (`tags.2.member.value`).
+pub fn check(tag: &Tag, position: usize) -> Result<()> {
     let key_ok = !tag.key.is_empty() && tag.key.chars().count() <= 128;
     let value_ok = tag.value.chars().count() <= 256;
     let chars_ok = |s: &str| {
@@ -88,18 +90,26 @@ pub fn check(tag: &Tag) -> Result<()> {
             .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
     };
     if !key_ok || !chars_ok(&tag.key) {
-        return Err(StoreError::invalid_input(format!(
-            "1 validation error detected: Value '{}' at 'tags.member.key' failed to satisfy \
-             constraint: Member must satisfy regular expression pattern: [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]+",
-            tag.key
-        )));
+        return Err(StoreError::new(
+            crate::error::ErrorCode::ValidationError,
+            format!(
+                "1 validation error detected: Value '{}' at 'tags.{position}.member.key' failed \
+                 to satisfy constraint: Member must satisfy regular expression pattern: \
+                 [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]+",
+                tag.key
+            ),
+        ));
     }
     if !value_ok || !chars_ok(&tag.value) {
-        return Err(StoreError::invalid_input(format!(
-            "1 validation error detected: Value '{}' at 'tags.member.value' failed to satisfy \
-             constraint: Member must satisfy regular expression pattern: [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]*",
-            tag.value
-        )));
+        return Err(StoreError::new(
+            crate::error::ErrorCode::ValidationError,
+            format!(
+                "1 validation error detected: Value '{}' at 'tags.{position}.member.value' failed \
+                 to satisfy constraint: Member must satisfy regular expression pattern: \
+                 [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]*",
+                tag.value
+            ),
+        ));
     }
     Ok(())
 }

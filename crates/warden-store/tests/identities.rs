@@ -159,6 +159,22 @@ fn user_tags_are_added_listed_and_removed() {
             "The user with name nobody cannot be found.",
             t.backend,
         );
+        // A tag outside IAM's pattern is AWS's ValidationError naming its member, and no tag
+        // of the request is stored.
+        assert_err(
+            s.tag_user("u", &[tag("c", "3"), tag("d", "prod & test")]),
+            ErrorCode::ValidationError,
+            "1 validation error detected: Value 'prod & test' at 'tags.2.member.value' failed \
+             to satisfy constraint: Member must satisfy regular expression pattern: \
+             [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
+            t.backend,
+        );
+        assert_eq!(
+            s.list_user_tags("u").expect("tags"),
+            vec![tag("a", "one")],
+            "{}",
+            t.backend
+        );
     }
 }
 
