@@ -473,11 +473,23 @@ pub fn handle(
         }
         "GetRole" => {
             let role = store.get_role(p.required("RoleName")?)?;
-            x.node("Role", |x| role_xml(x, &role));
+            x.node("Role", |x| {
+                role_xml(x, &role);
+                // Empty for a role never assumed, as IAM answers.
+                x.node("RoleLastUsed", |x| {
+                    if let Some(used) = &role.role_last_used {
+                        x.text("LastUsedDate", &date(&used.last_used_date))
+                            .text("Region", &used.region);
+                    }
+                });
+            });
         }
         "ListRoles" => {
             let roles = store.list_roles(p.get("PathPrefix"))?;
-            paged(&mut x, "Roles", &roles, p, role_xml)?;
+            // "This operation does not return the following attributes, even though they are
+            // an attribute of the returned object: PermissionsBoundary, RoleLastUsed, Tags"
+            // (`API_ListRoles.html`).
+            paged(&mut x, "Roles", &roles, p, role_summary_xml)?;
         }
         "DeleteRole" => return none(store.delete_role(p.required("RoleName")?)),
         "UpdateAssumeRolePolicy" => {
@@ -972,6 +984,12 @@ fn group_xml(x: &mut Xml, group: &Group) {
 }
 
 fn role_xml(x: &mut Xml, role: &Role) {
+    role_summary_xml(x, role);
+    boundary_xml(x, role.permissions_boundary.as_deref());
+    tags_xml(x, &role.tags);
+}
+
+fn role_summary_xml(x: &mut Xml, role: &Role) {
     x.text("Path", &role.path)
         .text("RoleName", &role.role_name)
         .text("RoleId", &role.role_id)
@@ -983,8 +1001,6 @@ fn role_xml(x: &mut Xml, role: &Role) {
         )
         .opt("Description", role.description.as_deref())
         .int("MaxSessionDuration", role.max_session_duration);
-    boundary_xml(x, role.permissions_boundary.as_deref());
-    tags_xml(x, &role.tags);
 }
 
 fn profile_xml(x: &mut Xml, profile: &InstanceProfile, tags: &[Tag]) {

@@ -212,6 +212,9 @@ fn assume_role(
         issued: now,
         expiration,
     })?;
+    state
+        .store
+        .record_role_use(&role.role_id, now, &caller.region)?;
     let mut x = Xml::new();
     x.node("Credentials", |x| {
         x.text("AccessKeyId", &access_key_id)

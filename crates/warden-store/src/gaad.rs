@@ -431,6 +431,8 @@ struct RoleIn {
     description: Option<String>,
     max_session_duration: i64,
     service_name: Option<String>,
+    /// `RoleLastUsed`: when and in which region, if the account reports it.
+    last_used: Option<(String, String)>,
 }
 
 struct ProfileIn {
@@ -823,12 +825,20 @@ fn parse(text: &str) -> Result<Details> {
                 None => profiles.push(profile),
             }
         }
+        let last_used = match obj.object("RoleLastUsed")? {
+            Some(used) => match (used.opt_str("LastUsedDate")?, used.opt_str("Region")?) {
+                (Some(date), Some(region)) => Some((date.to_string(), region.to_string())),
+                _ => None,
+            },
+            None => None,
+        };
         roles.push(RoleIn {
             entity,
             trust,
             description: obj.opt_str("Description")?.map(str::to_string),
             max_session_duration,
             service_name,
+            last_used,
         });
     }
     // Warden's extension: instance profiles without a role.
@@ -1210,7 +1220,7 @@ fn store_details(tx: &mut dyn Tx, details: &Details, limit: i64) -> Result<Impor
     for role in &details.roles {
         let e = &role.entity;
         tx.execute(
-            "INSERT INTO iam_roles (id, name, name_key, path, create_date, trust_policy, description, max_session_duration, boundary, service_name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO iam_roles (id, name, name_key, path, create_date, trust_policy, description, max_session_duration, boundary, service_name, last_used_date, last_used_region) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             &[
                 e.id.as_str().into(),
                 e.name.as_str().into(),
@@ -1222,6 +1232,8 @@ fn store_details(tx: &mut dyn Tx, details: &Details, limit: i64) -> Result<Impor
                 role.max_session_duration.into(),
                 e.boundary.as_ref().map(|b| b.arn.as_str()).into(),
                 role.service_name.as_deref().into(),
+                role.last_used.as_ref().map(|(date, _)| date.as_str()).into(),
+                role.last_used.as_ref().map(|(_, region)| region.as_str()).into(),
             ],
         )?;
         store_inline_and_attached(tx, EntityKind::Role, e, limit)?;
@@ -1574,7 +1586,7 @@ fn export(tx: &mut dyn Tx) -> Result<Value> {
 
     // Roles.
     let mut role_rows = tx.query(
-        "SELECT id, name, path, create_date, trust_policy, description, max_session_duration, boundary FROM iam_roles",
+        "SELECT id, name, path, create_date, trust_policy, description, max_session_duration, boundary, last_used_date, last_used_region FROM iam_roles",
         &[],
     )?;
     role_rows.sort_by_key(|row| name_order(&row.str(1)));
@@ -1617,7 +1629,12 @@ fn export(tx: &mut dyn Tx) -> Result<Value> {
             fields.push(("PermissionsBoundary", boundary_value(&boundary)));
         }
         fields.push(("Tags", Value::Array(stored.tag_list("role", &id))));
-        fields.push(("RoleLastUsed", Value::Object(Map::new())));
+        let mut last_used = Map::new();
+        if let (Some(date), Some(region)) = (row.opt(8), row.opt(9)) {
+            last_used.insert("LastUsedDate".into(), date.into());
+            last_used.insert("Region".into(), region.into());
+        }
+        fields.push(("RoleLastUsed", Value::Object(last_used)));
         if let Some(description) = row.opt(5) {
             fields.push(("Description", description.into()));
         }

@@ -444,6 +444,25 @@ impl Store {
         })
     }
 
+    /// Records that the role with id `role_id` was assumed at `when`, in `region`: GetRole's
+    /// `RoleLastUsed`. No cache depends on it, so the generation stays (a busy role would
+    /// otherwise invalidate every cached policy set at each AssumeRole).
+    pub fn record_role_use(
+        &self,
+        role_id: &str,
+        when: time::OffsetDateTime,
+        region: &str,
+    ) -> Result<()> {
+        let date = crate::ids::timestamp(when);
+        self.db().write_unversioned(|tx| {
+            tx.execute(
+                "UPDATE iam_roles SET last_used_date = $1, last_used_region = $2 WHERE id = $3",
+                &[date.as_str().into(), region.into(), role_id.into()],
+            )
+        })?;
+        Ok(())
+    }
+
     /// The role named `name` (`GetRole`), with its tags.
     pub fn get_role(&self, name: &str) -> Result<Role> {
         self.db().read(|tx| find_role(tx, &self.account_id(), name))
@@ -1027,7 +1046,7 @@ impl Store {
 
 const USER_COLUMNS: &str = "id, name, path, create_date, boundary";
 const GROUP_COLUMNS: &str = "id, name, path, create_date";
-const ROLE_COLUMNS: &str = "id, name, path, create_date, trust_policy, description, max_session_duration, boundary, service_name";
+const ROLE_COLUMNS: &str = "id, name, path, create_date, trust_policy, description, max_session_duration, boundary, service_name, last_used_date, last_used_region";
 const PROFILE_COLUMNS: &str = "id, name, path, create_date, role_id";
 
 fn validation(message: String) -> StoreError {
@@ -1253,6 +1272,13 @@ fn role_from(account: &str, row: &Row, tags: Vec<Tag>) -> Role {
         permissions_boundary: row.opt(7),
         tags,
         service_linked: row.opt(8),
+        role_last_used: match (row.opt(9), row.opt(10)) {
+            (Some(last_used_date), Some(region)) => Some(crate::model::RoleLastUsed {
+                last_used_date,
+                region,
+            }),
+            _ => None,
+        },
     }
 }
 

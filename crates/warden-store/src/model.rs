@@ -117,6 +117,19 @@ pub struct Role {
     /// For a service-linked role: the service that owns it (`ecs.amazonaws.com`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_linked: Option<String>,
+    /// When and where the role was last assumed, if ever.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_last_used: Option<RoleLastUsed>,
+}
+
+/// GetRole's `RoleLastUsed`: when the role was last assumed, and in which region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RoleLastUsed {
+    /// ISO 8601.
+    pub last_used_date: String,
+    /// The region of the request that used it.
+    pub region: String,
 }
 
 /// An instance profile: a container for one role, which EC2 instances assume.

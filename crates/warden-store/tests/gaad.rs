@@ -305,6 +305,22 @@ fn the_export_is_awscli_shaped_and_round_trips() {
             "{b}"
         );
 
+        // RoleLastUsed is kept: empty for a role never used.
+        let instance = find(&exported["RoleDetailList"], "RoleName", "ecsInstanceRole");
+        assert_eq!(
+            instance["RoleLastUsed"],
+            json!({"LastUsedDate": "2026-11-28T06:55:09+00:00", "Region": "eu-west-1"}),
+            "{b}"
+        );
+        let task = find(&exported["RoleDetailList"], "RoleName", "my-app-task-role");
+        assert_eq!(task["RoleLastUsed"], json!({}), "{b}");
+        let used = t.store().get_role("ecsInstanceRole").expect("role");
+        assert_eq!(
+            used.role_last_used.map(|u| u.region).as_deref(),
+            Some("eu-west-1"),
+            "{b}"
+        );
+
         let user = find(&exported["UserDetailList"], "UserName", "ci-deployer");
         assert_eq!(
             user["Arn"], "arn:aws:iam::111122223333:user/ci/ci-deployer",

@@ -1682,3 +1682,31 @@ fn concurrent_writers_create_exactly_two_access_keys() {
         );
     }
 }
+
+#[test]
+fn a_roles_last_use_is_recorded_without_moving_the_generation() {
+    for t in common::stores() {
+        let s = t.store();
+        let created = role(s, "deployer");
+        assert_eq!(created.role_last_used, None, "{}", t.backend);
+        let generation = s.generation().expect("generation");
+        let when = time::macros::datetime!(2026-11-29 10:20:30 UTC);
+        s.record_role_use(&created.role_id, when, "eu-west-1")
+            .expect("record");
+        assert_eq!(
+            s.generation().expect("generation"),
+            generation,
+            "{}",
+            t.backend
+        );
+        // Seen by another connection, as another process would.
+        let used = t
+            .reopen()
+            .get_role("deployer")
+            .expect("role")
+            .role_last_used;
+        let used = used.unwrap_or_else(|| panic!("{}: no RoleLastUsed", t.backend));
+        assert_eq!(used.last_used_date, "2026-11-29T10:20:30Z", "{}", t.backend);
+        assert_eq!(used.region, "eu-west-1", "{}", t.backend);
+    }
+}

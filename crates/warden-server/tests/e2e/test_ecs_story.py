@@ -5,6 +5,7 @@ administrator key of its choosing, so the tests need nothing but the `warden` bi
 (WARDEN_BIN, default target/debug/warden) and the pinned clients (requirements.txt).
 """
 
+import datetime
 import json
 import os
 import shutil
@@ -297,6 +298,22 @@ class AssumeRoleRules(unittest.TestCase):
     def session_creds(response):
         c = response["Credentials"]
         return {"key": c["AccessKeyId"], "secret": c["SecretAccessKey"], "token": c["SessionToken"]}
+
+    def test_role_last_used_tells_when_and_where_a_role_was_assumed(self):
+        self.iam.create_role(RoleName="unused", AssumeRolePolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+                "AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}),
+            Tags=[{"Key": "team", "Value": "blue"}])
+        self.assertEqual(self.iam.get_role(RoleName="unused")["Role"]["RoleLastUsed"], {})
+        before = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        self.sts().assume_role(RoleArn="arn:aws:iam::123456789012:role/unused", RoleSessionName="uu")
+        used = self.iam.get_role(RoleName="unused")["Role"]["RoleLastUsed"]
+        self.assertEqual(used["Region"], REGION)
+        self.assertGreaterEqual(used["LastUsedDate"], before)
+        # ListRoles leaves out RoleLastUsed, Tags and PermissionsBoundary (API_ListRoles.html).
+        listed = [r for r in self.iam.list_roles()["Roles"] if r["RoleName"] == "unused"][0]
+        for absent in ("RoleLastUsed", "Tags", "PermissionsBoundary"):
+            self.assertNotIn(absent, listed)
 
     def test_external_id_must_match(self):
         assume = self.sts().assume_role
