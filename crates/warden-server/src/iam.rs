@@ -233,6 +233,7 @@ pub fn target(
     let account = store.account_id();
     let mut context: Vec<(String, Vec<String>)> = Vec::new();
     let mut shown = None;
+    let mut loaded_role = None;
     let path_param = || params.get("Path").unwrap_or("/").to_string();
     let creating = action.starts_with("Create");
     let resource = match resource_kind(action) {
@@ -246,7 +247,11 @@ pub fn target(
                     {
                         context.push(("iam:PermissionsBoundary".into(), vec![boundary.clone()]));
                     }
-                    role.arn
+                    let arn = role.arn.clone();
+                    if action == "GetRole" {
+                        loaded_role = Some(role);
+                    }
+                    arn
                 }
                 None => iam_arn(&account, "role", &path_param(), name),
             }
@@ -361,6 +366,7 @@ pub fn target(
         resource,
         context,
         shown,
+        role: loaded_role,
     })
 }
 
@@ -386,6 +392,18 @@ pub fn handle(
     action: &str,
     params: &Params,
     caller: &Caller,
+) -> Result<Option<String>, AwsError> {
+    handle_target(store, action, params, caller, None)
+}
+
+/// Runs an IAM operation whose [`target`] was already worked out (and authorized): what the
+/// target read, the operation does not read again.
+pub fn handle_target(
+    store: &Store,
+    action: &str,
+    params: &Params,
+    caller: &Caller,
+    target: Option<&Target>,
 ) -> Result<Option<String>, AwsError> {
     let mut x = Xml::new();
     let p = params;
@@ -472,7 +490,11 @@ pub fn handle(
             x.node("Role", |x| role_xml(x, &role));
         }
         "GetRole" => {
-            let role = store.get_role(p.required("RoleName")?)?;
+            let name = p.required("RoleName")?;
+            let role = match target.and_then(|t| t.role.clone()) {
+                Some(role) => role,
+                None => store.get_role(name)?,
+            };
             x.node("Role", |x| {
                 role_xml(x, &role);
                 // Empty for a role never assumed, as IAM answers.

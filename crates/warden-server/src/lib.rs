@@ -38,6 +38,9 @@ pub struct Target {
     /// How an AccessDenied message names the resource, when not by its ARN (ListPolicies:
     /// `policy path /`).
     pub shown: Option<String>,
+    /// The role read to name the resource, which the operation may answer with instead of
+    /// reading it again (GetRole).
+    pub role: Option<warden_store::Role>,
 }
 
 /// Adds the request's tags as condition keys: `aws:RequestTag/KEY` for each

@@ -374,7 +374,7 @@ fn dispatch(
     }
     match prefix {
         "sts" => sts::handle(state, action, params, caller, session),
-        _ => iam::handle(&state.store, action, params, caller),
+        _ => iam::handle_target(&state.store, action, params, caller, Some(&target)),
     }
 }
 

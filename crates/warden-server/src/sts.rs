@@ -33,11 +33,13 @@ pub fn target(
             resource: params.required("RoleArn")?.to_string(),
             context: Vec::new(),
             shown: None,
+            role: None,
         },
         _ => Target {
             resource: "*".to_string(),
             context: Vec::new(),
             shown: None,
+            role: None,
         },
     })
 }
@@ -179,6 +181,7 @@ fn assume_role(
         resource: role.arn.clone(),
         context,
         shown: None,
+        role: None,
     };
     // The identity side, then the trust policy: both as one decision by the engine.
     assume_decision(

@@ -3,7 +3,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use warden_server::iam::{handle, known, operations, target};
+use warden_server::iam::{handle, handle_target, known, operations, target};
 use warden_server::protocol::{AwsError, Params};
 use warden_server::{Caller, Target};
 use warden_store::Store;
@@ -826,4 +826,22 @@ fn targets_follow_the_action_catalog() {
     assert!(mismatches.is_empty(), "{mismatches:#?}");
     // Most IAM operations act on a resource type; the check must have covered them.
     assert!(checked > 60, "only {checked} operations checked");
+}
+
+#[test]
+fn get_role_answers_with_the_role_its_authorization_read() {
+    let s = store();
+    create_role(&s, "task", "/");
+    let t = tgt(&s, "GetRole", &[("RoleName", "task")]);
+    assert_eq!(t.role.as_ref().map(|r| r.role_name.as_str()), Some("task"));
+    // The role the request was authorized on is the one described, even if it changed since.
+    s.delete_role("task").expect("delete");
+    let params = Params::from_pairs([("RoleName".to_string(), "task".to_string())]);
+    let out = handle_target(&s, "GetRole", &params, &caller(&s), Some(&t))
+        .expect("answer")
+        .unwrap_or_default();
+    assert_eq!(first(&out, "RoleName"), Some("task"));
+    // Without a target it reads the store.
+    let missing = handle(&s, "GetRole", &params, &caller(&s)).map(|_| ());
+    assert_eq!(missing.map_err(|e| e.code), Err("NoSuchEntity".to_string()));
 }
