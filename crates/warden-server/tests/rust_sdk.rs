@@ -106,6 +106,8 @@ impl Intercept for Recorder {
 /// A running server and what is needed to reach it.
 struct Server {
     addr: SocketAddr,
+    /// The store's file, which another `Store` may open as another process would.
+    db: String,
     http: SharedHttpClient,
     recorder: Recorder,
     _dir: tempfile::TempDir,
@@ -114,7 +116,8 @@ struct Server {
 impl Server {
     async fn start() -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("warden.db").to_string_lossy()).unwrap();
+        let db = dir.path().join("warden.db").to_string_lossy().into_owned();
+        let store = Store::open(&db).unwrap();
         ensure_admin(&store, Some((KEY, SECRET))).unwrap();
         assert_eq!(store.account_id(), ACCOUNT);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -122,6 +125,7 @@ impl Server {
         tokio::spawn(serve(listener, Arc::new(AppState::new(store))));
         Server {
             addr,
+            db,
             // Plain http://: the hyper client without any TLS provider.
             http: aws_smithy_http_client::Builder::new().build_http(),
             recorder: Recorder::default(),
@@ -999,5 +1003,73 @@ async fn errors() {
         error
             .as_service_error()
             .is_some_and(|e| e.is_malformed_policy_document_exception())
+    );
+}
+
+/// Sessions are read from the store, whoever wrote them; one past its expiration is refused
+/// with STS's `ExpiredToken`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_from_the_store_and_their_expiry() {
+    let server = Server::start().await;
+    let other = Store::open(&server.db).unwrap();
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap();
+    let session = |key: &str, expiration: time::OffsetDateTime| warden_store::Session {
+        access_key_id: key.to_string(),
+        secret: SECRET.to_string(),
+        token: format!("token-of-{key}"),
+        arn: format!("arn:aws:iam::{ACCOUNT}:user/admin"),
+        role_arn: None,
+        user_name: Some("admin".to_string()),
+        policy: None,
+        tags: Vec::new(),
+        transitive_tag_keys: Vec::new(),
+        source_identity: None,
+        issued: now - time::Duration::hours(2),
+        expiration,
+    };
+    other
+        .create_session(&session(
+            "ASIAWARDENSDKLIVE001",
+            now + time::Duration::hours(1),
+        ))
+        .unwrap();
+    other
+        .create_session(&session(
+            "ASIAWARDENSDKOLD0001",
+            now - time::Duration::minutes(1),
+        ))
+        .unwrap();
+
+    let live = server.sts_as(
+        "ASIAWARDENSDKLIVE001",
+        SECRET,
+        Some("token-of-ASIAWARDENSDKLIVE001"),
+    );
+    let who = server.ok(
+        "GetCallerIdentity (live)",
+        live.get_caller_identity().send().await,
+    );
+    assert_eq!(
+        who.arn(),
+        Some(format!("arn:aws:iam::{ACCOUNT}:user/admin").as_str())
+    );
+
+    let expired = server.sts_as(
+        "ASIAWARDENSDKOLD0001",
+        SECRET,
+        Some("token-of-ASIAWARDENSDKOLD0001"),
+    );
+    let e = server.err(
+        "GetCallerIdentity (expired)",
+        expired.get_caller_identity().send().await,
+    );
+    assert_eq!(
+        meta(&e),
+        (
+            "ExpiredToken".to_string(),
+            "The security token included in the request is expired".to_string()
+        )
     );
 }
