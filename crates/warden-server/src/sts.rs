@@ -116,16 +116,7 @@ fn assume_role(
 ) -> Result<Option<String>, AwsError> {
     let role_arn = params.required("RoleArn")?;
     let session_name = params.required("RoleSessionName")?;
-    let valid_name = (2..=64).contains(&session_name.len())
-        && session_name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
-    if !valid_name {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{session_name}' at 'roleSessionName' failed to \
-             satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
-        )));
-    }
+    session_name_like(session_name, "roleSessionName")?;
     let role_name = role_arn.rsplit('/').next().unwrap_or_default();
     let role = state.store.get_role(role_name).map_err(|_| {
         AwsError::access_denied(format!(
@@ -236,6 +227,22 @@ fn assume_role(
     Ok(Some(x.into_string()))
 }
 
+/// `RoleSessionName` and `SourceIdentity`: 2 to 64 characters of `[\w+=,.@-]`, else AWS's
+/// ValidationError naming `member`.
+fn session_name_like(value: &str, member: &str) -> Result<(), AwsError> {
+    let valid = (2..=64).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+    if valid {
+        return Ok(());
+    }
+    Err(AwsError::validation(format!(
+        "1 validation error detected: Value '{value}' at '{member}' failed to satisfy \
+         constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
+    )))
+}
+
 /// Now, to the second: what the store keeps, so that the `Expiration` returned is the one
 /// enforced.
 fn issue_time() -> time::OffsetDateTime {
@@ -272,7 +279,8 @@ fn session_tags(
         .collect();
     if given.len() > 50 {
         return Err(AwsError::validation(
-            "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member              must have length less than or equal to 50",
+            "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member \
+             must have length less than or equal to 50",
         ));
     }
     for (i, tag) in given.into_iter().enumerate() {
@@ -283,7 +291,8 @@ fn session_tags(
         {
             let message = if i < inherited {
                 format!(
-                    "The session tag {} is transitive from the session that assumes this role                      and cannot be set again.",
+                    "The session tag {} is transitive from the session that assumes this role \
+                     and cannot be set again.",
                     tag.key
                 )
             } else {
@@ -297,7 +306,8 @@ fn session_tags(
     if tags.len() > 50 {
         return Err(AwsError::new(
             "PackedPolicyTooLarge",
-            "Packed size of session tags exceeds the limit: at most 50 session tags, inherited              ones included.",
+            "Packed size of session tags exceeds the limit: at most 50 session tags, inherited \
+             ones included.",
             400,
         ));
     }
@@ -326,15 +336,7 @@ fn source_identity(params: &Params, session: Option<&Session>) -> Result<Option<
     let Some(given) = params.get("SourceIdentity") else {
         return Ok(inherited);
     };
-    let valid = (2..=64).contains(&given.len())
-        && given
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
-    if !valid {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{given}' at 'sourceIdentity' failed to satisfy              constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
-        )));
-    }
+    session_name_like(given, "sourceIdentity")?;
     match inherited {
         Some(previous) if previous != given => Err(AwsError::access_denied(format!(
             "The source identity {previous} of the calling session cannot be changed."
@@ -442,4 +444,121 @@ fn session_token(
             .text("Expiration", &warden_store::ids::timestamp(expiration));
     });
     Ok(Some(x.into_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        Params::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    fn parent(tags: &[(&str, &str)], transitive: &[&str]) -> Session {
+        let now = time::OffsetDateTime::now_utc();
+        Session {
+            access_key_id: "ASIAPARENT".into(),
+            secret: "s".into(),
+            token: "t".into(),
+            arn: "arn:aws:sts::123456789012:assumed-role/first/one".into(),
+            role_arn: Some("arn:aws:iam::123456789012:role/first".into()),
+            user_name: None,
+            policy: None,
+            tags: tags
+                .iter()
+                .map(|(k, v)| Tag {
+                    key: k.to_string(),
+                    value: v.to_string(),
+                })
+                .collect(),
+            transitive_tag_keys: transitive.iter().map(|k| k.to_string()).collect(),
+            source_identity: None,
+            issued: now,
+            expiration: now,
+        }
+    }
+
+    #[test]
+    fn session_tags_inherit_transitive_ones_and_refuse_to_reset_them() {
+        let parent = parent(&[("team", "blue"), ("cost", "42")], &["Team"]);
+        let (tags, transitive) = session_tags(
+            &params(&[("Tags.member.1.Key", "env"), ("Tags.member.1.Value", "dev")]),
+            Some(&parent),
+        )
+        .expect("tags");
+        let keys: Vec<&str> = tags.iter().map(|t| t.key.as_str()).collect();
+        assert_eq!(keys, ["team", "env"]);
+        assert_eq!(transitive, ["team"]);
+        let reset = session_tags(
+            &params(&[
+                ("Tags.member.1.Key", "TEAM"),
+                ("Tags.member.1.Value", "red"),
+            ]),
+            Some(&parent),
+        )
+        .err()
+        .map(|e| (e.code, e.message));
+        assert_eq!(
+            reset,
+            Some((
+                "InvalidParameterValue".to_string(),
+                "The session tag TEAM is transitive from the session that assumes this role and \
+                 cannot be set again."
+                    .to_string()
+            ))
+        );
+    }
+
+    #[test]
+    fn session_tag_limits_and_duplicates() {
+        let mut many = Vec::new();
+        for i in 1..=51 {
+            many.push((format!("Tags.member.{i}.Key"), format!("k{i}")));
+            many.push((format!("Tags.member.{i}.Value"), "v".to_string()));
+        }
+        let too_many = session_tags(&Params::from_pairs(many), None)
+            .err()
+            .map(|e| e.message);
+        assert_eq!(
+            too_many.as_deref(),
+            Some(
+                "1 validation error detected: Value at 'tags' failed to satisfy constraint: \
+                 Member must have length less than or equal to 50"
+            )
+        );
+        let twice = session_tags(
+            &params(&[
+                ("Tags.member.1.Key", "team"),
+                ("Tags.member.1.Value", "a"),
+                ("Tags.member.2.Key", "Team"),
+                ("Tags.member.2.Value", "b"),
+            ]),
+            None,
+        )
+        .err()
+        .map(|e| e.message);
+        assert_eq!(
+            twice.as_deref(),
+            Some("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+        );
+        let unknown = session_tags(&params(&[("TransitiveTagKeys.member.1", "team")]), None)
+            .err()
+            .map(|e| e.code);
+        assert_eq!(unknown.as_deref(), Some("InvalidParameterValue"));
+    }
+
+    #[test]
+    fn session_names_and_source_identities_follow_one_pattern() {
+        assert!(session_name_like("ci-run_1@x", "roleSessionName").is_ok());
+        let bad = session_name_like("a b", "sourceIdentity")
+            .err()
+            .map(|e| e.message);
+        assert_eq!(
+            bad.as_deref(),
+            Some(
+                "1 validation error detected: Value 'a b' at 'sourceIdentity' failed to satisfy \
+                 constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
+            )
+        );
+    }
 }
