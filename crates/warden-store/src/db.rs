@@ -470,8 +470,9 @@ impl Database {
         self.transaction(true, &mut |tx| f(tx))
     }
 
-    /// Runs `f` in a read transaction (one consistent snapshot on SQLite; each statement its own
-    /// on PostgreSQL).
+    /// Runs `f` for reading: in a read transaction on SQLite (one consistent snapshot); on
+    /// PostgreSQL statement by statement, each with its own snapshot as READ COMMITTED gives
+    /// inside a transaction too, without its two extra round trips.
     pub fn read<T>(&self, mut f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
         self.transaction(false, &mut |tx| f(tx))
     }
@@ -547,7 +548,7 @@ impl Database {
                 }
                 Database::Postgres(pool) => {
                     let mut conn = checkout(pool)?;
-                    postgres_transaction(&mut conn, f)
+                    postgres_transaction(&mut conn, write, f)
                 }
             };
             match result {
@@ -781,8 +782,13 @@ fn postgres_error(e: &postgres::Error) -> StoreError {
     StoreError::service(format!("postgres: {detail}"))
 }
 
+/// Runs `f` on PostgreSQL: a write in a transaction; a read statement by statement, outside
+/// one. Under READ COMMITTED (PostgreSQL's default, which Warden keeps) every statement of a
+/// transaction takes its own snapshot anyway, so a read transaction would add two round trips
+/// (`BEGIN`, `COMMIT`) and no consistency.
 fn postgres_transaction<T>(
     conn: &mut PostgresConnection,
+    write: bool,
     f: &mut dyn FnMut(&mut dyn Tx) -> Result<T>,
 ) -> Result<T, Failure> {
     let PostgresConnection { client, statements } = conn;
@@ -791,7 +797,24 @@ fn postgres_transaction<T>(
             "the database connection is closed",
         )));
     };
-    let tx = client.transaction().map_err(|e| {
+    let failure = |e: StoreError, retry: bool| {
+        if retry {
+            Failure::Retry(e.message)
+        } else {
+            Failure::Store(e)
+        }
+    };
+    if !write {
+        let mut wrapper = PostgresTx {
+            client,
+            statements,
+            retry: false,
+        };
+        let result = f(&mut wrapper);
+        let retry = wrapper.retry;
+        return result.map_err(|e| failure(e, retry));
+    }
+    let mut tx = client.transaction().map_err(|e| {
         if postgres_retryable(&e) {
             Failure::Retry(e.to_string())
         } else {
@@ -799,15 +822,12 @@ fn postgres_transaction<T>(
         }
     })?;
     let mut wrapper = PostgresTx {
-        tx: Some(tx),
+        client: &mut tx,
         statements,
         retry: false,
     };
     let result = f(&mut wrapper);
     let retry = wrapper.retry;
-    let Some(tx) = wrapper.tx.take() else {
-        return Err(Failure::Store(StoreError::service("transaction lost")));
-    };
     match result {
         Ok(value) => {
             tx.commit().map_err(|e| {
@@ -821,22 +841,19 @@ fn postgres_transaction<T>(
         }
         Err(e) => {
             let _ = tx.rollback();
-            if retry {
-                Err(Failure::Retry(e.message))
-            } else {
-                Err(Failure::Store(e))
-            }
+            Err(failure(e, retry))
         }
     }
 }
 
-struct PostgresTx<'a> {
-    tx: Option<postgres::Transaction<'a>>,
+/// Statements on a PostgreSQL connection, in a transaction or not.
+struct PostgresTx<'a, C: postgres::GenericClient> {
+    client: &'a mut C,
     statements: &'a mut HashMap<String, postgres::Statement>,
     retry: bool,
 }
 
-impl PostgresTx<'_> {
+impl<C: postgres::GenericClient> PostgresTx<'_, C> {
     fn fail(&mut self, e: &postgres::Error) -> StoreError {
         if postgres_retryable(e) {
             self.retry = true;
@@ -849,10 +866,7 @@ impl PostgresTx<'_> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let Some(tx) = self.tx.as_mut() else {
-            return Err(StoreError::service("transaction lost"));
-        };
-        match tx.prepare(sql) {
+        match self.client.prepare(sql) {
             Ok(statement) => {
                 if self.statements.len() >= 256 {
                     self.statements.clear();
@@ -878,16 +892,13 @@ fn postgres_params(params: &[Value]) -> Vec<Box<dyn postgres::types::ToSql + Syn
         .collect()
 }
 
-impl Tx for PostgresTx<'_> {
+impl<C: postgres::GenericClient> Tx for PostgresTx<'_, C> {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let boxed = postgres_params(params);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             boxed.iter().map(|b| b.as_ref()).collect();
         let statement = self.statement(sql)?;
-        let Some(tx) = self.tx.as_mut() else {
-            return Err(StoreError::service("transaction lost"));
-        };
-        match tx.execute(&statement, &refs) {
+        match self.client.execute(&statement, &refs) {
             Ok(n) => Ok(n),
             Err(e) => Err(self.fail(&e)),
         }
@@ -898,10 +909,7 @@ impl Tx for PostgresTx<'_> {
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             boxed.iter().map(|b| b.as_ref()).collect();
         let statement = self.statement(sql)?;
-        let Some(tx) = self.tx.as_mut() else {
-            return Err(StoreError::service("transaction lost"));
-        };
-        let rows = match tx.query(&statement, &refs) {
+        let rows = match self.client.query(&statement, &refs) {
             Ok(rows) => rows,
             Err(e) => return Err(self.fail(&e)),
         };

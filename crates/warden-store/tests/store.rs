@@ -41,3 +41,26 @@ fn reopening_does_not_migrate_twice_and_generations_move() {
         assert!(g1 > g0, "{}", t.backend);
     }
 }
+
+/// On PostgreSQL a read runs statement by statement, outside a transaction (under READ
+/// COMMITTED a transaction would give each statement its own snapshot anyway, for two more round
+/// trips); a write runs in one: two of its statements share the transaction's start time.
+#[test]
+fn postgres_reads_skip_the_transaction_and_writes_keep_it() {
+    for t in common::stores() {
+        if t.backend != "postgres" {
+            continue;
+        }
+        let db = t.store().db();
+        let starts = |tx: &mut dyn warden_store::Tx| -> warden_store::Result<(String, String)> {
+            let first = tx.query("SELECT transaction_timestamp()::text", &[])?[0].str(0);
+            tx.query("SELECT pg_sleep(0.01)", &[])?;
+            let second = tx.query("SELECT transaction_timestamp()::text", &[])?[0].str(0);
+            Ok((first, second))
+        };
+        let (first, second) = db.read(starts).expect("read");
+        assert_ne!(first, second, "a read is not one transaction");
+        let (first, second) = db.write(starts).expect("write");
+        assert_eq!(first, second, "a write is one transaction");
+    }
+}
