@@ -306,12 +306,21 @@ fn add_entity_policies(
             kind.as_str(),
         )?);
     }
+    // Each attachment with its customer managed policy's default document, in one query (AWS
+    // managed policies come from the built-in catalog).
     let attached = tx.query(
-        "SELECT policy_arn FROM iam_attachments WHERE entity_kind = $1 AND entity_id = $2 ORDER BY policy_arn",
+        "SELECT a.policy_arn, p.name, v.document FROM iam_attachments a \
+         LEFT JOIN iam_policies p ON p.arn = a.policy_arn \
+         LEFT JOIN iam_policy_versions v ON v.policy_id = p.id AND v.version_id = p.default_version \
+         WHERE a.entity_kind = $1 AND a.entity_id = $2 ORDER BY a.policy_arn",
         &[kind.as_str().into(), id.into()],
     )?;
     for row in attached {
-        let (name, source_type, document) = managed_document(tx, &row.str(0))?;
+        let arn = row.str(0);
+        let (name, source_type, document) = match (row.opt(1), row.opt(2)) {
+            (Some(name), Some(document)) => (name, "user-managed", document),
+            _ => managed_document(tx, &arn)?,
+        };
         out.identity.push(compile(
             &document,
             PolicyType::Identity,
