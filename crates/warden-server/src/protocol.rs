@@ -364,16 +364,7 @@ pub fn paginate<T: Clone>(
 
 /// A new request id, shaped like AWS's (a UUID).
 pub fn request_id() -> String {
-    let bytes: [u8; 16] = rand::random();
-    let hex = hex::encode(bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    warden_store::ids::uuid()
 }
 
 #[cfg(test)]

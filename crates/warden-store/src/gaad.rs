@@ -1004,16 +1004,6 @@ fn account(details: &Details) -> Result<Option<String>> {
 
 // ---- Storing ----
 
-fn setting(tx: &mut dyn Tx, key: &str) -> Result<String> {
-    Ok(tx
-        .query_one(
-            "SELECT value FROM warden_account WHERE key = $1",
-            &[key.into()],
-        )?
-        .map(|row| row.str(0))
-        .unwrap_or_default())
-}
-
 /// Fails if an entity with this name (regardless of case) or id exists in `table`.
 fn check_new(
     tx: &mut dyn Tx,
@@ -1086,7 +1076,7 @@ fn store_tags(tx: &mut dyn Tx, kind: &str, id: &str, at: &str, tags: &[Tag]) -> 
 }
 
 fn store_details(tx: &mut dyn Tx, details: &Details, limit: i64) -> Result<ImportSummary> {
-    let current = setting(tx, "account_id")?;
+    let current = crate::store::setting(tx, "account_id")?;
     let account = details.account.clone().unwrap_or_else(|| current.clone());
     if account != current {
         let entities = tx.count(
@@ -1437,7 +1427,7 @@ fn export(tx: &mut dyn Tx) -> Result<Value> {
         // One snapshot for every query below.
         tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", &[])?;
     }
-    let account = setting(tx, "account_id")?;
+    let account = crate::store::setting(tx, "account_id")?;
     let mut stored = Stored {
         account,
         inline: HashMap::new(),

@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 
-use rand::Rng;
 use warden_core::PolicyType;
 use warden_core::policy::validate::{SizeLimit, validate_with_limit};
 
@@ -721,7 +720,7 @@ impl Store {
             Ok(format!(
                 "task/aws-service-role/{service}/{}/{}",
                 role.role_name,
-                task_uuid()
+                crate::ids::uuid()
             ))
         })
     }
@@ -1200,22 +1199,6 @@ fn no_such_key(access_key_id: &str) -> StoreError {
     ))
 }
 
-/// A random UUID (version 4), for deletion task ids.
-fn task_uuid() -> String {
-    let mut bytes: [u8; 16] = rand::thread_rng().r#gen();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
 /// Every tag of one kind of entity, by entity id, each list in key order.
 fn all_tags(tx: &mut dyn Tx, kind: &str) -> Result<HashMap<String, Vec<Tag>>> {
     let mut map: HashMap<String, Vec<Tag>> = HashMap::new();
@@ -1385,9 +1368,9 @@ mod tests {
         assert!(check_max_session_duration(43200).is_ok());
         assert!(check_max_session_duration(3599).is_err());
         assert!(check_max_session_duration(43201).is_err());
-        let uuid = task_uuid();
+        let uuid = crate::ids::uuid();
         assert_eq!(uuid.len(), 36);
         assert_eq!(uuid.as_bytes()[14], b'4');
-        assert_ne!(task_uuid(), uuid);
+        assert_ne!(crate::ids::uuid(), uuid);
     }
 }

@@ -62,6 +62,22 @@ pub fn new_secret() -> String {
         .collect()
 }
 
+/// A random UUID (version 4): service-linked role deletion task ids, request ids.
+pub fn uuid() -> String {
+    let mut bytes: [u8; 16] = rand::thread_rng().r#gen();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
 /// Now, as IAM writes dates: `2026-11-29T10:00:00Z`.
 pub fn now() -> String {
     timestamp(time::OffsetDateTime::now_utc())

@@ -191,7 +191,8 @@ impl Store {
     }
 }
 
-fn setting(tx: &mut dyn crate::db::Tx, key: &str) -> Result<String> {
+/// An account setting (`account_id`, `attachment_limit`), empty when unset.
+pub(crate) fn setting(tx: &mut dyn crate::db::Tx, key: &str) -> Result<String> {
     Ok(tx
         .query_one(
             "SELECT value FROM warden_account WHERE key = $1",
