@@ -904,7 +904,7 @@ fn name_param(kind: EntityKind) -> &'static str {
 }
 
 /// `Tags.member.N.Key` / `.Value`.
-fn tags(params: &Params) -> Vec<Tag> {
+pub(crate) fn tags(params: &Params) -> Vec<Tag> {
     params
         .structs("Tags")
         .iter()

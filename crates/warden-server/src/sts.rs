@@ -183,42 +183,27 @@ fn assume_role(
         &target,
     )?;
 
-    let now = issue_time();
-    let expiration = now + time::Duration::seconds(seconds);
-    let access_key_id = new_id(IdKind::TemporaryAccessKey);
-    let secret = new_secret();
-    let token = format!("Warden{}", new_secret().replace(['+', '/'], "0"));
-    let assumed_arn = format!(
-        "arn:aws:sts::{}:assumed-role/{}/{session_name}",
-        caller.account, role.role_name
-    );
-    state.store.create_session(&Session {
-        access_key_id: access_key_id.clone(),
-        secret: secret.clone(),
-        token: token.clone(),
-        arn: assumed_arn.clone(),
+    let session = Session {
+        arn: format!(
+            "arn:aws:sts::{}:assumed-role/{}/{session_name}",
+            caller.account, role.role_name
+        ),
         role_arn: Some(role.arn.clone()),
-        user_name: None,
         policy,
         tags,
         transitive_tag_keys,
         source_identity: source_identity.clone(),
-        issued: now,
-        expiration,
-    })?;
+        ..new_session(seconds)
+    };
+    state.store.create_session(&session)?;
     state
         .store
-        .record_role_use(&role.role_id, now, &caller.region)?;
+        .record_role_use(&role.role_id, session.issued, &caller.region)?;
     let mut x = Xml::new();
-    x.node("Credentials", |x| {
-        x.text("AccessKeyId", &access_key_id)
-            .text("SecretAccessKey", &secret)
-            .text("SessionToken", &token)
-            .text("Expiration", &warden_store::ids::timestamp(expiration));
-    })
-    .node("AssumedRoleUser", |x| {
+    credentials_xml(&mut x, &session);
+    x.node("AssumedRoleUser", |x| {
         x.text("AssumedRoleId", &format!("{}:{session_name}", role.role_id))
-            .text("Arn", &assumed_arn);
+            .text("Arn", &session.arn);
     })
     .int("PackedPolicySize", 0);
     if let Some(source) = &source_identity {
@@ -243,11 +228,39 @@ fn session_name_like(value: &str, member: &str) -> Result<(), AwsError> {
     )))
 }
 
-/// Now, to the second: what the store keeps, so that the `Expiration` returned is the one
-/// enforced.
-fn issue_time() -> time::OffsetDateTime {
+/// A session with new temporary credentials, issued now (to the second: what the store keeps,
+/// so that the `Expiration` returned is the one enforced) for `seconds`, acting as nobody yet:
+/// the caller fills in whom it acts as.
+fn new_session(seconds: i64) -> Session {
     let now = time::OffsetDateTime::now_utc();
-    now.replace_nanosecond(0).unwrap_or(now)
+    let issued = now.replace_nanosecond(0).unwrap_or(now);
+    Session {
+        access_key_id: new_id(IdKind::TemporaryAccessKey),
+        secret: new_secret(),
+        token: format!("Warden{}", new_secret().replace(['+', '/'], "0")),
+        arn: String::new(),
+        role_arn: None,
+        user_name: None,
+        policy: None,
+        tags: Vec::new(),
+        transitive_tag_keys: Vec::new(),
+        source_identity: None,
+        issued,
+        expiration: issued + time::Duration::seconds(seconds),
+    }
+}
+
+/// `<Credentials>`: the session's keys, token and expiration.
+fn credentials_xml(x: &mut Xml, session: &Session) {
+    x.node("Credentials", |x| {
+        x.text("AccessKeyId", &session.access_key_id)
+            .text("SecretAccessKey", &session.secret)
+            .text("SessionToken", &session.token)
+            .text(
+                "Expiration",
+                &warden_store::ids::timestamp(session.expiration),
+            );
+    });
 }
 
 /// A new session's tags and transitive tag keys (`id_session-tags.html`): the tags the calling
@@ -269,14 +282,7 @@ fn session_tags(
         }
     }
     let inherited = tags.len();
-    let given: Vec<Tag> = params
-        .structs("Tags")
-        .iter()
-        .map(|t| Tag {
-            key: t.get("Key").unwrap_or_default().to_string(),
-            value: t.get("Value").unwrap_or_default().to_string(),
-        })
-        .collect();
+    let given = crate::iam::tags(params);
     if given.len() > 50 {
         return Err(AwsError::validation(
             "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member \
@@ -417,32 +423,14 @@ fn session_token(
         "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: \
          Member must have value less than or equal to 129600",
     )?;
-    let now = issue_time();
-    let expiration = now + time::Duration::seconds(seconds);
-    let access_key_id = new_id(IdKind::TemporaryAccessKey);
-    let secret = new_secret();
-    let token = format!("Warden{}", new_secret().replace(['+', '/'], "0"));
-    state.store.create_session(&Session {
-        access_key_id: access_key_id.clone(),
-        secret: secret.clone(),
-        token: token.clone(),
+    let session = Session {
         arn: caller.arn.clone(),
-        role_arn: None,
         user_name: caller.user_name.clone(),
-        policy: None,
-        tags: Vec::new(),
-        transitive_tag_keys: Vec::new(),
-        source_identity: None,
-        issued: now,
-        expiration,
-    })?;
+        ..new_session(seconds)
+    };
+    state.store.create_session(&session)?;
     let mut x = Xml::new();
-    x.node("Credentials", |x| {
-        x.text("AccessKeyId", &access_key_id)
-            .text("SecretAccessKey", &secret)
-            .text("SessionToken", &token)
-            .text("Expiration", &warden_store::ids::timestamp(expiration));
-    });
+    credentials_xml(&mut x, &session);
     Ok(Some(x.into_string()))
 }
 
