@@ -83,33 +83,66 @@ pub(crate) fn clear(tx: &mut dyn Tx, kind: &str, id: &str) -> Result<()> {
 /// digits, white space and `_.:/=+-@`. A failure is AWS's `ValidationError`, naming the member
 /// (`tags.2.member.value`).
 pub fn check(tag: &Tag, position: usize) -> Result<()> {
-    let key_ok = !tag.key.is_empty() && tag.key.chars().count() <= 128;
-    let value_ok = tag.value.chars().count() <= 256;
     let chars_ok = |s: &str| {
         s.chars()
             .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
     };
-    if !key_ok || !chars_ok(&tag.key) {
-        return Err(StoreError::new(
-            crate::error::ErrorCode::ValidationError,
-            format!(
-                "1 validation error detected: Value '{}' at 'tags.{position}.member.key' failed \
-                 to satisfy constraint: Member must satisfy regular expression pattern: \
-                 [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]+",
-                tag.key
-            ),
-        ));
-    }
-    if !value_ok || !chars_ok(&tag.value) {
-        return Err(StoreError::new(
-            crate::error::ErrorCode::ValidationError,
-            format!(
-                "1 validation error detected: Value '{}' at 'tags.{position}.member.value' failed \
-                 to satisfy constraint: Member must satisfy regular expression pattern: \
-                 [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]*",
-                tag.value
-            ),
-        ));
+    // The member, its value, whether it is valid, and the pattern's quantifier (a key may not be
+    // empty, a value may).
+    let members = [
+        (
+            "key",
+            &tag.key,
+            !tag.key.is_empty() && tag.key.chars().count() <= 128,
+            '+',
+        ),
+        ("value", &tag.value, tag.value.chars().count() <= 256, '*'),
+    ];
+    for (member, value, length_ok, quantifier) in members {
+        if !length_ok || !chars_ok(value) {
+            return Err(StoreError::new(
+                crate::error::ErrorCode::ValidationError,
+                format!(
+                    "1 validation error detected: Value '{value}' at 'tags.{position}.member.\
+                     {member}' failed to satisfy constraint: Member must satisfy regular \
+                     expression pattern: [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]{quantifier}"
+                ),
+            ));
+        }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_key_is_named_by_its_position_with_the_key_pattern() {
+        let tag = Tag {
+            key: String::new(),
+            value: "v".into(),
+        };
+        let e = check(&tag, 3).err().map(|e| (e.code, e.message));
+        assert_eq!(
+            e,
+            Some((
+                crate::error::ErrorCode::ValidationError,
+                "1 validation error detected: Value '' at 'tags.3.member.key' failed to satisfy \
+                 constraint: Member must satisfy regular expression pattern: \
+                 [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"
+                    .to_string()
+            ))
+        );
+        let long = Tag {
+            key: "k".into(),
+            value: "v".repeat(257),
+        };
+        assert!(check(&long, 1).is_err());
+        let fine = Tag {
+            key: "team name".into(),
+            value: String::new(),
+        };
+        assert!(check(&fine, 1).is_ok());
+    }
 }
