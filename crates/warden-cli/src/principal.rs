@@ -2,9 +2,8 @@
 //! store, from flags or from `--cli-input-json` holding a `PolicySourceArn`.
 
 use crate::error::{CliError, SUCCESS};
-use crate::input::context_entries;
 use crate::output::{Format, Sources};
-use crate::simulate::{SimulateArgs, add_managed, cli_input_text, read_list, read_policy, render};
+use crate::simulate::{FlagInputs, SimulateArgs, apply_flags, cli_input_text, render};
 use std::io::Write;
 use warden_core::simulate::{SimulatePolicyResponse, paginate};
 use warden_store::Store;
@@ -57,40 +56,9 @@ pub fn run<W: Write>(args: &SimulateArgs, out: &mut W) -> Result<u8, CliError> {
     if let Some(principal) = &args.principal {
         req.policy_source_arn = principal.clone();
     }
-    if !args.policies.is_empty() || !args.policy_arns.is_empty() {
-        let mut list = read_list(&args.policies, "PolicyInputList", &mut sources)?;
-        add_managed(
-            &mut list,
-            &args.policy_arns,
-            "PolicyInputList",
-            &mut sources,
-        )?;
-        req.policy_input_list = list;
-    }
-    if !args.boundaries.is_empty() || !args.boundary_arns.is_empty() {
-        let key = "PermissionsBoundaryPolicyInputList";
-        let mut list = read_list(&args.boundaries, key, &mut sources)?;
-        add_managed(&mut list, &args.boundary_arns, key, &mut sources)?;
-        req.permissions_boundary_policy_input_list = list;
-    }
-    if let Some(arg) = &args.resource_policy {
-        req.resource_policy = Some(read_policy(arg, "ResourcePolicy".into(), &mut sources)?);
-    }
-    if !args.actions.is_empty() {
-        req.action_names = args.actions.clone();
-    }
-    if !args.resources.is_empty() {
-        req.resource_arns = args.resources.clone();
-    }
-    if !args.context.is_empty() {
-        req.context_entries = context_entries(&args.context)?;
-    }
-    if let Some(caller) = &args.caller {
-        req.caller_arn = Some(caller.clone());
-    }
-    if let Some(owner) = &args.resource_owner {
-        req.resource_owner = Some(owner.clone());
-    }
+    // --scp, --rcp and --session-policy were refused above: what is left applies.
+    let flags = FlagInputs::read(args, &mut sources)?;
+    apply_flags!(flags, req);
     if req.action_names.is_empty() {
         return Err(CliError::input(
             "no action to simulate: give --action (or ActionNames in --cli-input-json)",

@@ -7,9 +7,42 @@ use crate::output::{Format, Row, Sources, write_json, write_table, write_text};
 use std::io::Write;
 use warden_core::Decision;
 use warden_core::simulate::{
-    SimulateCustomPolicyRequest, SimulateError, SimulatePolicyResponse, Simulation,
+    ContextEntry, SimulateCustomPolicyRequest, SimulateError, SimulatePolicyResponse, Simulation,
     simulate_custom_policy,
 };
+
+/// Sets each field of a simulation request (`SimulateCustomPolicyRequest` or
+/// `SimulatePrincipalPolicyRequest`: the fields share names) that a [`FlagInputs`] gives.
+macro_rules! apply_flags {
+    ($flags:expr, $req:expr) => {{
+        let flags: $crate::simulate::FlagInputs = $flags;
+        if let Some(v) = flags.policy_input_list {
+            $req.policy_input_list = v;
+        }
+        if let Some(v) = flags.permissions_boundary_policy_input_list {
+            $req.permissions_boundary_policy_input_list = v;
+        }
+        if flags.resource_policy.is_some() {
+            $req.resource_policy = flags.resource_policy;
+        }
+        if let Some(v) = flags.action_names {
+            $req.action_names = v;
+        }
+        if let Some(v) = flags.resource_arns {
+            $req.resource_arns = v;
+        }
+        if let Some(v) = flags.context_entries {
+            $req.context_entries = v;
+        }
+        if flags.caller_arn.is_some() {
+            $req.caller_arn = flags.caller_arn;
+        }
+        if flags.resource_owner.is_some() {
+            $req.resource_owner = flags.resource_owner;
+        }
+    }};
+}
+pub(crate) use apply_flags;
 
 /// `warden simulate --help`'s description.
 pub const LONG_ABOUT: &str = "\
@@ -233,76 +266,113 @@ pub fn build_request(
         Some(arg) => parse_cli_input_json(arg)?,
         None => SimulateCustomPolicyRequest::default(),
     };
-    let stdin_readers = args
-        .policies
-        .iter()
-        .chain(&args.boundaries)
-        .chain(&args.resource_policy)
-        .chain(&args.session_policy)
-        .chain(&args.requests)
-        .filter(|a| path_of(a) == "-")
-        .count()
-        + args
-            .scps
-            .iter()
-            .chain(&args.rcps)
-            .flat_map(|a| a.split(','))
-            .filter(|f| f.trim() == "-")
-            .count();
-    if stdin_readers > 1 {
-        return Err(CliError::input(
-            "standard input (`-`) can be read only once: name files for the others",
-        ));
-    }
     let mut sources = Sources::default();
-    if !args.policies.is_empty() || !args.policy_arns.is_empty() {
-        let mut list = read_list(&args.policies, "PolicyInputList", &mut sources)?;
-        add_managed(
-            &mut list,
-            &args.policy_arns,
-            "PolicyInputList",
-            &mut sources,
-        )?;
-        req.policy_input_list = list;
+    let mut flags = FlagInputs::read(args, &mut sources)?;
+    if flags.session_policy.is_some() {
+        req.session_policy = flags.session_policy.take();
     }
-    if !args.boundaries.is_empty() || !args.boundary_arns.is_empty() {
-        let key = "PermissionsBoundaryPolicyInputList";
-        let mut list = read_list(&args.boundaries, key, &mut sources)?;
-        add_managed(&mut list, &args.boundary_arns, key, &mut sources)?;
-        req.permissions_boundary_policy_input_list = list;
+    if let Some(levels) = flags.service_control_policies.take() {
+        req.service_control_policies = levels;
     }
-    if let Some(arg) = &args.resource_policy {
-        req.resource_policy = Some(read_policy(arg, "ResourcePolicy".into(), &mut sources)?);
+    if let Some(levels) = flags.resource_control_policies.take() {
+        req.resource_control_policies = levels;
     }
-    if let Some(arg) = &args.session_policy {
-        req.session_policy = Some(read_policy(arg, "SessionPolicy".into(), &mut sources)?);
-    }
-    if !args.scps.is_empty() {
-        req.service_control_policies =
-            read_levels(&args.scps, "--scp", "ServiceControlPolicies", &mut sources)?;
-    }
-    if !args.rcps.is_empty() {
-        req.resource_control_policies =
-            read_levels(&args.rcps, "--rcp", "ResourceControlPolicies", &mut sources)?;
-    }
-    if !args.actions.is_empty() {
-        req.action_names = args.actions.clone();
-    }
-    if !args.resources.is_empty() {
-        req.resource_arns = args.resources.clone();
-    }
-    if !args.context.is_empty() {
-        req.context_entries = context_entries(&args.context)?;
-    }
-    if let Some(caller) = &args.caller {
-        req.caller_arn = Some(caller.clone());
-        sources.flag("CallerArn", "--caller");
-    }
-    if let Some(owner) = &args.resource_owner {
-        req.resource_owner = Some(owner.clone());
-        sources.flag("ResourceOwner", "--resource-owner");
-    }
+    apply_flags!(flags, req);
     Ok((req, sources))
+}
+
+/// What the flags of `warden simulate` give, each `None` when its flag is absent (the
+/// `--cli-input-json` request's value then stands). `--principal` takes all but the session
+/// policy, SCPs and RCPs, which SimulatePrincipalPolicy has not.
+pub struct FlagInputs {
+    pub policy_input_list: Option<Vec<String>>,
+    pub permissions_boundary_policy_input_list: Option<Vec<String>>,
+    pub resource_policy: Option<String>,
+    pub session_policy: Option<String>,
+    pub service_control_policies: Option<Vec<Vec<String>>>,
+    pub resource_control_policies: Option<Vec<Vec<String>>>,
+    pub action_names: Option<Vec<String>>,
+    pub resource_arns: Option<Vec<String>>,
+    pub context_entries: Option<Vec<ContextEntry>>,
+    pub caller_arn: Option<String>,
+    pub resource_owner: Option<String>,
+}
+
+impl FlagInputs {
+    /// Reads the flags' policies (standard input at most once in all), recording in `sources`
+    /// where each came from.
+    pub fn read(args: &SimulateArgs, sources: &mut Sources) -> Result<FlagInputs, CliError> {
+        let stdin_readers = args
+            .policies
+            .iter()
+            .chain(&args.boundaries)
+            .chain(&args.resource_policy)
+            .chain(&args.session_policy)
+            .chain(&args.requests)
+            .filter(|a| path_of(a) == "-")
+            .count()
+            + args
+                .scps
+                .iter()
+                .chain(&args.rcps)
+                .flat_map(|a| a.split(','))
+                .filter(|f| f.trim() == "-")
+                .count();
+        if stdin_readers > 1 {
+            return Err(CliError::input(
+                "standard input (`-`) can be read only once: name files for the others",
+            ));
+        }
+        let mut flags = FlagInputs {
+            policy_input_list: None,
+            permissions_boundary_policy_input_list: None,
+            resource_policy: None,
+            session_policy: None,
+            service_control_policies: None,
+            resource_control_policies: None,
+            action_names: (!args.actions.is_empty()).then(|| args.actions.clone()),
+            resource_arns: (!args.resources.is_empty()).then(|| args.resources.clone()),
+            context_entries: None,
+            caller_arn: args.caller.clone(),
+            resource_owner: args.resource_owner.clone(),
+        };
+        if !args.policies.is_empty() || !args.policy_arns.is_empty() {
+            let key = "PolicyInputList";
+            let mut list = read_list(&args.policies, key, sources)?;
+            add_managed(&mut list, &args.policy_arns, key, sources)?;
+            flags.policy_input_list = Some(list);
+        }
+        if !args.boundaries.is_empty() || !args.boundary_arns.is_empty() {
+            let key = "PermissionsBoundaryPolicyInputList";
+            let mut list = read_list(&args.boundaries, key, sources)?;
+            add_managed(&mut list, &args.boundary_arns, key, sources)?;
+            flags.permissions_boundary_policy_input_list = Some(list);
+        }
+        if let Some(arg) = &args.resource_policy {
+            flags.resource_policy = Some(read_policy(arg, "ResourcePolicy".into(), sources)?);
+        }
+        if let Some(arg) = &args.session_policy {
+            flags.session_policy = Some(read_policy(arg, "SessionPolicy".into(), sources)?);
+        }
+        if !args.scps.is_empty() {
+            let levels = read_levels(&args.scps, "--scp", "ServiceControlPolicies", sources)?;
+            flags.service_control_policies = Some(levels);
+        }
+        if !args.rcps.is_empty() {
+            let levels = read_levels(&args.rcps, "--rcp", "ResourceControlPolicies", sources)?;
+            flags.resource_control_policies = Some(levels);
+        }
+        if !args.context.is_empty() {
+            flags.context_entries = Some(context_entries(&args.context)?);
+        }
+        if flags.caller_arn.is_some() {
+            sources.flag("CallerArn", "--caller");
+        }
+        if flags.resource_owner.is_some() {
+            sources.flag("ResourceOwner", "--resource-owner");
+        }
+        Ok(flags)
+    }
 }
 
 /// Reads `--cli-input-json`: JSON text, or `file://PATH`.

@@ -1058,3 +1058,26 @@ fn an_import_killed_midway_stores_all_or_nothing() -> Result {
     );
     Ok(())
 }
+
+#[test]
+fn principal_simulation_reads_standard_input_once_like_custom_simulation() -> Result {
+    let dir = Dir::new()?;
+    let out = dir.run(&[
+        "simulate",
+        "--database=account.db",
+        "--principal",
+        "arn:aws:iam::123456789012:user/ci",
+        "--policy",
+        "-",
+        "--boundary",
+        "-",
+        "--action",
+        "s3:GetObject",
+    ])?;
+    assert_eq!(exit_code(&out), "exit code: 2", "{out}");
+    assert!(
+        out.contains("standard input (`-`) can be read only once"),
+        "{out}"
+    );
+    Ok(())
+}
