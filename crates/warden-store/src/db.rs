@@ -295,6 +295,8 @@ impl<C: Connector> Pool<C> {
         }
     }
 
+    /// A connection: an idle one, a new one, or (all in use) the next one returned, waiting up
+    /// to [`BUSY_TIMEOUT`].
     fn get(&self) -> Result<Pooled<'_, C>> {
         let poisoned = || StoreError::service("the database connection pool is poisoned");
         let mut state = self.state.lock().map_err(|_| poisoned())?;
@@ -509,13 +511,13 @@ impl Database {
         const SQL: &str = "SELECT value FROM warden_generation WHERE id = 1";
         match self {
             Database::Sqlite(pool) => {
-                let conn = checkout(pool)?;
+                let conn = pool.get()?;
                 conn.prepare_cached(SQL)
                     .and_then(|mut statement| statement.query_row([], |row| row.get::<_, i64>(0)))
                     .map_err(sqlite_error)
             }
             Database::Postgres(pool) => {
-                let mut conn = checkout(pool)?;
+                let mut conn = pool.get()?;
                 // The simple protocol: one round trip (no separate prepare).
                 let messages = conn
                     .client()?
@@ -543,11 +545,11 @@ impl Database {
             attempt += 1;
             let result = match self {
                 Database::Sqlite(pool) => {
-                    let mut conn = checkout(pool)?;
+                    let mut conn = pool.get()?;
                     sqlite_transaction(&mut conn, write, f)
                 }
                 Database::Postgres(pool) => {
-                    let mut conn = checkout(pool)?;
+                    let mut conn = pool.get()?;
                     postgres_transaction(&mut conn, write, f)
                 }
             };
@@ -562,11 +564,6 @@ impl Database {
             }
         }
     }
-}
-
-/// A connection from `pool`, waiting up to [`BUSY_TIMEOUT`] when all are in use.
-fn checkout<C: Connector>(pool: &Pool<C>) -> Result<Pooled<'_, C>> {
-    pool.get()
 }
 
 thread_local! {
