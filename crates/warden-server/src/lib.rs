@@ -1,13 +1,24 @@
 //! Warden's endpoint: IAM and STS over AWS's query protocol, so awscli, boto3 and the AWS SDKs
 //! work unmodified. Requests are authenticated with SigV4 and every call is authorized by
 //! Warden's own engine against the caller's policies.
+//!
+//! A request runs one way ([`server`]): decode, authenticate ([`authenticate`]), resolve the
+//! caller, look the operation up in the table ([`operation`]), build its authorization requests
+//! ([`resolve`]), decide them ([`authorize`]), run its handler ([`iam`], [`sts`]), encode.
 
+pub mod authenticate;
+pub mod authorize;
 pub mod bootstrap;
 pub mod iam;
+pub mod operation;
 pub mod protocol;
+pub mod resolve;
 pub mod server;
 pub mod sigv4;
+pub mod state;
 pub mod sts;
+
+pub use state::{AppState, Session};
 
 /// Who is calling: the principal a request's credentials belong to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +52,29 @@ pub struct Target {
     /// The role read to name the resource, which the operation may answer with instead of
     /// reading it again (GetRole).
     pub role: Option<warden_store::Role>,
+}
+
+/// One authorized call, as its handler sees it.
+pub struct Call<'a> {
+    /// The account store.
+    pub store: &'a warden_store::Store,
+    /// The operation.
+    pub operation: operation::Operation,
+    /// The request's parameters.
+    pub params: &'a protocol::Params,
+    /// Who is calling.
+    pub caller: &'a Caller,
+    /// The caller's STS session, for temporary credentials.
+    pub session: Option<&'a Session>,
+    /// What the operation was authorized on (and what was read to know it).
+    pub target: &'a Target,
+}
+
+impl Call<'_> {
+    /// The account store.
+    pub fn store(&self) -> &warden_store::Store {
+        self.store
+    }
 }
 
 /// Adds the request's tags as condition keys: `aws:RequestTag/KEY` for each

@@ -298,6 +298,17 @@ pub fn parse(req: &SignedRequest<'_>) -> Result<ParsedAuth, AuthError> {
     }
 }
 
+/// Whether a query string carries presigned (`X-Amz-*`) authentication parameters: such a
+/// request's parameters come from its signed query string only.
+pub fn is_presigned(query: &str) -> bool {
+    decode_query(query).iter().any(|(name, _)| {
+        matches!(
+            name.as_slice(),
+            b"X-Amz-Algorithm" | b"X-Amz-Credential" | b"X-Amz-Signature" | b"X-Amz-SignedHeaders"
+        )
+    })
+}
+
 fn parse_header(req: &SignedRequest<'_>, authorization: &str) -> Result<ParsedAuth, AuthError> {
     let authorization = authorization.trim();
     let (algorithm, rest) = authorization
@@ -602,17 +613,24 @@ pub fn verify_with(
                 .then(|| query_param(req.query, "X-Amz-Content-Sha256"))
                 .flatten()
         });
-    // The payload hashes to try, in order.
+    // The payload hash is always the SHA-256 of the body as received: IAM and STS take their
+    // parameters from the body, so a body left unsigned could be swapped for another call.
     let candidates: Vec<String> = match declared {
-        Some(declared) => {
-            if declared != UNSIGNED_PAYLOAD && !declared.eq_ignore_ascii_case(&body_hash) {
-                return Err(AuthError::SignatureDoesNotMatch);
-            }
-            vec![declared]
+        Some(declared) if declared == UNSIGNED_PAYLOAD => {
+            return Err(incomplete(
+                "IAM and STS requests must sign their payload: x-amz-content-sha256 \
+                 'UNSIGNED-PAYLOAD' is not accepted; sign the SHA-256 of the request body",
+            ));
         }
-        // Presigned URLs made by S3-style signers sign `UNSIGNED-PAYLOAD` without saying so.
-        // Accepting it only admits URLs whose signer chose not to sign the body.
-        None if parsed.location == AuthLocation::Query => {
+        Some(declared) if !declared.eq_ignore_ascii_case(&body_hash) => {
+            return Err(AuthError::SignatureDoesNotMatch);
+        }
+        Some(declared) => vec![declared],
+        // Presigned URLs made by S3-style signers (botocore's among them) sign
+        // `UNSIGNED-PAYLOAD` without saying so. That is safe only without a body: the server
+        // reads a presigned request's parameters from its signed query string alone, and
+        // refuses a body beside them.
+        None if parsed.location == AuthLocation::Query && req.body.is_empty() => {
             vec![body_hash, UNSIGNED_PAYLOAD.to_string()]
         }
         None => vec![body_hash],

@@ -10,82 +10,30 @@ use warden_core::{CompiledPolicy, EvalDecision, PolicyType};
 use warden_store::Tag;
 use warden_store::ids::{IdKind, new_id, new_secret};
 
+use warden_store::Store;
+
+use crate::authorize::{caller_policies, caller_request, caller_set};
+use crate::operation::Reply;
 use crate::protocol::{AwsError, Params, Xml};
-use crate::server::{AppState, Session, caller_policies, caller_request, caller_set};
-use crate::{Caller, Target};
+use crate::state::Session;
+use crate::{Call, Caller, Target};
 
-const OPERATIONS: [&str; 3] = ["GetCallerIdentity", "AssumeRole", "GetSessionToken"];
-
-/// Whether `action` is an STS operation this endpoint serves.
-pub fn known(action: &str) -> bool {
-    OPERATIONS.contains(&action)
-}
-
-/// What an STS call acts on.
-pub fn target(
-    _state: &AppState,
-    action: &str,
-    params: &Params,
-    _caller: &Caller,
-) -> Result<Target, AwsError> {
-    Ok(match action {
-        "AssumeRole" => Target {
-            resource: params.required("RoleArn")?.to_string(),
-            context: Vec::new(),
-            shown: None,
-            role: None,
-        },
-        _ => Target {
-            resource: "*".to_string(),
-            context: Vec::new(),
-            shown: None,
-            role: None,
-        },
-    })
-}
-
-/// Whether the generic authorization applies. AssumeRole is decided with the role's trust
-/// policy, in [`handle`]; GetCallerIdentity and GetSessionToken need no permission
-/// (`API_GetSessionToken.html`: "No permissions are required for users to perform this
-/// operation").
-pub fn authorized_generically(action: &str) -> bool {
-    !matches!(
-        action,
-        "AssumeRole" | "GetSessionToken" | "GetCallerIdentity"
-    )
-}
-
-/// Runs an STS operation.
-pub fn handle(
-    state: &AppState,
-    action: &str,
-    params: &Params,
-    caller: &Caller,
-    session: Option<&Session>,
-) -> Result<Option<String>, AwsError> {
-    match action {
-        "GetCallerIdentity" => caller_identity(state, caller),
-        "AssumeRole" => assume_role(state, params, caller, session),
-        "GetSessionToken" => session_token(state, params, caller, session),
-        _ => Err(AwsError::new(
-            "InvalidAction",
-            format!("Could not find operation {action} for version 2011-06-15"),
-            400,
-        )),
-    }
-}
-
-fn caller_identity(state: &AppState, caller: &Caller) -> Result<Option<String>, AwsError> {
-    let user_id = match (&caller.user_name, caller.arn.split_once(":assumed-role/")) {
-        (_, Some((_, rest))) => {
-            let mut parts = rest.splitn(2, '/');
-            let role = parts.next().unwrap_or_default();
-            let session_name = parts.next().unwrap_or_default();
-            let role = state.store.get_role(role)?;
-            format!("{}:{session_name}", role.role_id)
+/// `GetCallerIdentity`: needs no permission, and answers even under an explicit Deny.
+pub fn caller_identity(c: &Call<'_>) -> Reply {
+    let caller = c.caller;
+    let user_id = match (c.session, caller.arn.split_once(":assumed-role/")) {
+        (Some(session), Some((_, rest))) => {
+            let session_name = rest
+                .split_once('/')
+                .map(|(_, name)| name)
+                .unwrap_or_default();
+            let role_id = session.principal_id.clone().unwrap_or_default();
+            format!("{role_id}:{session_name}")
         }
-        (Some(name), None) => state.store.get_user(name)?.user_id,
-        (None, None) => caller.access_key_id.clone(),
+        _ => match &caller.user_name {
+            Some(name) => c.store().get_user(name)?.user_id,
+            None => caller.access_key_id.clone(),
+        },
     };
     let mut x = Xml::new();
     x.text("UserId", &user_id)
@@ -108,17 +56,15 @@ fn duration(params: &Params, default: i64, max: i64, what: &str) -> Result<i64, 
     Ok(seconds)
 }
 
-fn assume_role(
-    state: &AppState,
-    params: &Params,
-    caller: &Caller,
-    session: Option<&Session>,
-) -> Result<Option<String>, AwsError> {
+/// `AssumeRole`: decided by the caller's policies and the role's trust policy together; the
+/// new session is bound to the role's unique id.
+pub fn assume_role(c: &Call<'_>) -> Reply {
+    let (store, params, caller, session) = (c.store(), c.params, c.caller, c.session);
     let role_arn = params.required("RoleArn")?;
     let session_name = params.required("RoleSessionName")?;
     session_name_like(session_name, "roleSessionName")?;
     let role_name = role_arn.rsplit('/').next().unwrap_or_default();
-    let role = state.store.get_role(role_name).map_err(|_| {
+    let role = store.get_role(role_name).map_err(|_| {
         AwsError::access_denied(format!(
             "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
             caller.arn
@@ -176,7 +122,7 @@ fn assume_role(
     };
     // The identity side, then the trust policy: both as one decision by the engine.
     assume_decision(
-        state,
+        store,
         caller,
         session,
         &role.assume_role_policy_document,
@@ -189,16 +135,15 @@ fn assume_role(
             caller.account, role.role_name
         ),
         role_arn: Some(role.arn.clone()),
+        principal_id: Some(role.role_id.clone()),
         policy,
         tags,
         transitive_tag_keys,
         source_identity: source_identity.clone(),
         ..new_session(seconds)
     };
-    state.store.create_session(&session)?;
-    state
-        .store
-        .record_role_use(&role.role_id, session.issued, &caller.region)?;
+    store.create_session(&session)?;
+    store.record_role_use(&role.role_id, session.issued, &caller.region)?;
     let mut x = Xml::new();
     credentials_xml(&mut x, &session);
     x.node("AssumedRoleUser", |x| {
@@ -241,6 +186,7 @@ fn new_session(seconds: i64) -> Session {
         arn: String::new(),
         role_arn: None,
         user_name: None,
+        principal_id: None,
         policy: None,
         tags: Vec::new(),
         transitive_tag_keys: Vec::new(),
@@ -354,7 +300,7 @@ fn source_identity(params: &Params, session: Option<&Session>) -> Result<Option<
 /// AssumeRole's decision: the caller's identity policies (and boundary, session policy) with
 /// the role's trust policy as the resource-based policy.
 fn assume_decision(
-    state: &AppState,
+    store: &Store,
     caller: &Caller,
     session: Option<&Session>,
     trust: &str,
@@ -368,7 +314,7 @@ fn assume_decision(
         "TrustPolicy",
         "resource",
     );
-    let policies = caller_policies(state, caller, session)?;
+    let policies = caller_policies(store, caller, session)?;
     let set = caller_set(&policies, session, Some(trust))?;
     let request = caller_request(&policies, caller, session, "sts:AssumeRole", target);
     let decision = set.authorize(&request);
@@ -405,12 +351,10 @@ fn assume_decision(
     )))
 }
 
-fn session_token(
-    state: &AppState,
-    params: &Params,
-    caller: &Caller,
-    session: Option<&Session>,
-) -> Result<Option<String>, AwsError> {
+/// `GetSessionToken`: needs no permission; only a user's long-term key may call it. The
+/// session is bound to the user's unique id.
+pub fn session_token(c: &Call<'_>) -> Reply {
+    let (store, params, caller, session) = (c.store(), c.params, c.caller, c.session);
     if session.is_some() {
         return Err(AwsError::access_denied(
             "Cannot call GetSessionToken with session credentials",
@@ -423,12 +367,14 @@ fn session_token(
         "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: \
          Member must have value less than or equal to 129600",
     )?;
+    let user = store.principal_policies(&caller.arn)?;
     let session = Session {
         arn: caller.arn.clone(),
         user_name: caller.user_name.clone(),
+        principal_id: Some(user.id.clone()),
         ..new_session(seconds)
     };
-    state.store.create_session(&session)?;
+    store.create_session(&session)?;
     let mut x = Xml::new();
     credentials_xml(&mut x, &session);
     Ok(Some(x.into_string()))
@@ -451,6 +397,7 @@ mod tests {
             arn: "arn:aws:sts::123456789012:assumed-role/first/one".into(),
             role_arn: Some("arn:aws:iam::123456789012:role/first".into()),
             user_name: None,
+            principal_id: Some("AROAEXAMPLEFIRST0001".into()),
             policy: None,
             tags: tags
                 .iter()

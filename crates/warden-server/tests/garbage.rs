@@ -6,8 +6,9 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use warden_server::Caller;
-use warden_server::iam::{handle, operations, target};
-use warden_server::protocol::Params;
+use warden_server::Target;
+use warden_server::operation::{Operation, Service};
+use warden_server::protocol::{AwsError, Params};
 use warden_store::Store;
 
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
@@ -93,6 +94,41 @@ fn values() -> Vec<String> {
         "ecs.amazonaws.com".into(),
         "task/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS/x".into(),
     ]
+}
+
+/// The IAM operations the table serves.
+fn operations() -> Vec<&'static str> {
+    warden_server::iam::operations()
+}
+
+fn operation(action: &str) -> Result<Operation, AwsError> {
+    Operation::find(Service::Iam, action)
+        .ok_or_else(|| AwsError::new("InvalidAction", action.to_string(), 400))
+}
+
+/// Runs an operation as the table says, without deciding its authorization.
+fn handle(
+    store: &Store,
+    action: &str,
+    params: &Params,
+    caller: &Caller,
+) -> Result<Option<String>, AwsError> {
+    warden_server::server::execute(store, operation(action)?, params, caller, None)
+}
+
+/// What the operation is authorized on.
+fn target(
+    store: &Store,
+    action: &str,
+    params: &Params,
+    caller: &Caller,
+) -> Result<Target, AwsError> {
+    let needs = warden_server::resolve::needs(store, operation(action)?, params, caller)?;
+    Ok(needs
+        .into_iter()
+        .next()
+        .map(|n| n.target)
+        .unwrap_or_default())
 }
 
 fn caller(store: &Store) -> Caller {
@@ -225,8 +261,8 @@ fn sts_operations_take_garbage_without_a_server_error() {
                 pairs.push((name.to_string(), value.clone()));
                 let params = Params::from_pairs(pairs);
                 let outcome = catch_unwind(AssertUnwindSafe(|| {
-                    warden_server::sts::target(&state, op, &params, &caller)?;
-                    warden_server::sts::handle(&state, op, &params, &caller, None)
+                    let op = Operation::find(Service::Sts, op).expect("an STS operation");
+                    warden_server::server::execute(&state.store, op, &params, &caller, None)
                 }));
                 let value: String = value.chars().take(40).collect();
                 match outcome {

@@ -1015,6 +1015,8 @@ async fn sessions_from_the_store_and_their_expiry() {
     let now = time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .unwrap();
+    // Sessions are bound to the unique id of the user they act as.
+    let admin_id = other.get_user("admin").unwrap().user_id;
     let session = |key: &str, expiration: time::OffsetDateTime| warden_store::Session {
         access_key_id: key.to_string(),
         secret: SECRET.to_string(),
@@ -1022,6 +1024,7 @@ async fn sessions_from_the_store_and_their_expiry() {
         arn: format!("arn:aws:iam::{ACCOUNT}:user/admin"),
         role_arn: None,
         user_name: Some("admin".to_string()),
+        principal_id: Some(admin_id.clone()),
         policy: None,
         tags: Vec::new(),
         transitive_tag_keys: Vec::new(),

@@ -565,9 +565,11 @@ fn content_sha256_header_must_match_the_body() {
 }
 
 #[test]
-fn unsigned_payload_header_leaves_the_body_unsigned() {
+fn unsigned_payload_is_refused() {
     // botocore sends `X-Amz-Content-SHA256: UNSIGNED-PAYLOAD` when payload signing is off; the
-    // signature then covers that literal, not the body.
+    // signature then covers that literal, not the body, which could be swapped for another
+    // call (a captured GetUser replayed as CreateAccessKey). IAM and STS take their parameters
+    // from the body, so the payload hash must be the body's.
     let r = aws_sign(&Spec {
         unsigned_payload: true,
         content_sha256_header: true,
@@ -578,10 +580,19 @@ fn unsigned_payload_header_leaves_the_body_unsigned() {
             .iter()
             .any(|(n, v)| n == "x-amz-content-sha256" && v == "UNSIGNED-PAYLOAD")
     );
-    r.check(SECRET, T).unwrap();
+    let err = r.check(SECRET, T).unwrap_err();
+    assert_eq!(err.code(), "IncompleteSignature");
+    assert!(
+        err.message().contains("UNSIGNED-PAYLOAD"),
+        "{}",
+        err.message()
+    );
     let mut other_body = r.clone();
-    other_body.body = b"Action=ListUsers&Version=2010-05-08".to_vec();
-    other_body.check(SECRET, T).unwrap();
+    other_body.body = b"Action=CreateAccessKey&Version=2010-05-08&UserName=admin".to_vec();
+    assert_eq!(
+        other_body.check(SECRET, T).unwrap_err().code(),
+        "IncompleteSignature"
+    );
     let mut r2 = r.clone();
     *r2.header_mut("x-amz-content-sha256") = sha256_hex(&r.body);
     assert_eq!(r2.check(SECRET, T), Err(AuthError::SignatureDoesNotMatch));
@@ -618,6 +629,20 @@ fn presigned_unsigned_payload_is_accepted_only_if_signed_so() {
     });
     let mut bad = r.clone();
     bad.body = b"x".to_vec();
+    assert_eq!(bad.check(SECRET, T), Err(AuthError::SignatureDoesNotMatch));
+    // Nor does a URL signed over UNSIGNED-PAYLOAD: with a body, only the body's hash counts.
+    let r = aws_sign(&Spec {
+        method: "POST",
+        target: "/?Action=GetCallerIdentity&Version=2011-06-15",
+        headers: vec![("host", HOST)],
+        body: b"",
+        service: "sts",
+        presigned_expires: Some(300),
+        unsigned_payload: true,
+        ..Spec::default()
+    });
+    let mut bad = r.clone();
+    bad.body = b"Action=AssumeRole&Version=2011-06-15".to_vec();
     assert_eq!(bad.check(SECRET, T), Err(AuthError::SignatureDoesNotMatch));
 }
 

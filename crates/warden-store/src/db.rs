@@ -138,6 +138,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("schema/0001_account.sql")),
     (2, include_str!("schema/0002_sessions.sql")),
     (3, include_str!("schema/0003_role_last_used.sql")),
+    (4, include_str!("schema/0004_session_principal.sql")),
 ];
 
 /// An open database.

@@ -19,6 +19,9 @@ pub enum ErrorCode {
     UnmodifiableEntity,
     /// A parameter is invalid (400).
     InvalidInput,
+    /// The policy cannot be attached there: a service role policy to anything but its
+    /// service-linked role (400).
+    PolicyNotAttachable,
     /// A request parameter fails its constraint (400).
     ValidationError,
     /// The store failed: an I/O or database error (500).
@@ -36,6 +39,7 @@ impl ErrorCode {
             ErrorCode::MalformedPolicyDocument => "MalformedPolicyDocument",
             ErrorCode::UnmodifiableEntity => "UnmodifiableEntity",
             ErrorCode::InvalidInput => "InvalidInput",
+            ErrorCode::PolicyNotAttachable => "PolicyNotAttachable",
             ErrorCode::ValidationError => "ValidationError",
             ErrorCode::ServiceFailure => "ServiceFailure",
         }

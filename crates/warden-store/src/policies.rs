@@ -28,6 +28,13 @@ use crate::model::{
 use crate::store::Store;
 use crate::tags;
 
+/// Whether `arn` is an AWS managed service role policy: under `/aws-service-role/`, attached
+/// by AWS to a service-linked role only.
+pub(crate) fn is_service_role_policy(arn: &str) -> bool {
+    arn.strip_prefix(AWS_PREFIX)
+        .is_some_and(|rest| rest.starts_with("aws-service-role/"))
+}
+
 /// The prefix of every AWS managed policy ARN, with the `/` that starts the path.
 const AWS_PREFIX: &str = "arn:aws:iam::aws:policy/";
 
@@ -824,6 +831,16 @@ impl Store {
             }
             if !attachable {
                 return Err(not_attachable(policy_arn));
+            }
+            // A service role policy (path `/aws-service-role/`) belongs to its service's
+            // service-linked role, which IAM attaches itself; IAM refuses it anywhere else
+            // (`PolicyNotAttachable`, as IAM answers AttachRolePolicy for
+            // AmazonECSServiceRolePolicy).
+            if is_service_role_policy(policy_arn) {
+                return Err(StoreError::new(
+                    ErrorCode::PolicyNotAttachable,
+                    "Cannot attach a Service Role Policy to a Customer Role.",
+                ));
             }
             let limit = attachment_limit(tx, fallback)?;
             let count = tx.count(

@@ -20,7 +20,7 @@ use crate::store::Store;
 const KEEP_EXPIRED: i64 = 3600;
 
 const COLUMNS: &str = "access_key_id, secret, token, arn, role_arn, user_name, policy, tags, \
-                       transitive_tag_keys, source_identity, issued, expires";
+                       transitive_tag_keys, source_identity, issued, expires, principal_id";
 
 /// Temporary credentials issued by STS, and what requests signed with them act as.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +37,12 @@ pub struct Session {
     pub role_arn: Option<String>,
     /// The user's name (GetSessionToken sessions only).
     pub user_name: Option<String>,
+    /// The unique id of the role (`AROA...`) or user (`AIDA...`) the session acts as. A
+    /// session is bound to it, not to the name: once that role or user is deleted, the session
+    /// stops working, even if an entity of the same name is created again
+    /// (`reference_policies_elements_principal.html`: a recreated role has a new principal id).
+    /// `None` only for sessions stored before Warden recorded it; those are refused.
+    pub principal_id: Option<String>,
     /// The session policy passed to AssumeRole.
     pub policy: Option<String>,
     /// The session tags, in the order given.
@@ -90,6 +96,7 @@ impl Store {
             Value::from(session.source_identity.as_ref()),
             Value::Int(session.issued.unix_timestamp()),
             Value::Int(session.expiration.unix_timestamp()),
+            Value::from(session.principal_id.as_ref()),
         ];
         self.db().write_unversioned(|tx| {
             tx.execute(
@@ -99,7 +106,7 @@ impl Store {
             let inserted = tx.execute(
                 &format!(
                     "INSERT INTO sts_sessions ({COLUMNS}) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
                      ON CONFLICT (access_key_id) DO NOTHING"
                 ),
                 &params,
@@ -148,6 +155,7 @@ fn session_from_row(row: &Row) -> Result<Session> {
         arn: row.str(3),
         role_arn: row.opt(4),
         user_name: row.opt(5),
+        principal_id: row.opt(12),
         policy: row.opt(6),
         tags: tags
             .into_iter()

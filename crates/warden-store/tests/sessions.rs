@@ -24,6 +24,7 @@ fn assumed_role(expiration: OffsetDateTime) -> Session {
         arn: "arn:aws:sts::123456789012:assumed-role/ecs/deployer/ci-run-42".into(),
         role_arn: Some("arn:aws:iam::123456789012:role/ecs/deployer".into()),
         user_name: None,
+        principal_id: Some("AROAEXAMPLEDEPLOYER01".into()),
         policy: Some(
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/*"}]}"#
                 .into(),
@@ -54,6 +55,7 @@ fn user_session(expiration: OffsetDateTime) -> Session {
         arn: "arn:aws:iam::123456789012:user/ci/ci-deployer".into(),
         role_arn: None,
         user_name: Some("ci-deployer".into()),
+        principal_id: Some("AIDAEXAMPLECIDEPLOYER".into()),
         policy: None,
         tags: Vec::new(),
         transitive_tag_keys: Vec::new(),
