@@ -104,9 +104,6 @@ pub fn needs(
     let spec = op.spec();
     let account = caller.account.as_str();
     let keys = Keys::of(op);
-    let mut context: Vec<(String, Vec<String>)> = Vec::new();
-    let mut shown = None;
-    let mut role = None;
     let found = match spec.resource {
         Resource::Existing(entity, param) => {
             Some(existing(store, entity, params.required(param)?, account)?)
@@ -122,62 +119,15 @@ pub fn needs(
         }
         _ => None,
     };
-    let resource = match (&spec.resource, found) {
-        (_, Some(found)) => {
-            if keys.resource_tags || keys.iam_resource_tags {
-                for tag in &found.tags {
-                    if keys.resource_tags {
-                        context.push((
-                            format!("aws:ResourceTag/{}", tag.key),
-                            vec![tag.value.clone()],
-                        ));
-                    }
-                    if keys.iam_resource_tags {
-                        context.push((
-                            format!("iam:ResourceTag/{}", tag.key),
-                            vec![tag.value.clone()],
-                        ));
-                    }
-                }
-            }
-            if keys.boundary
-                && params.get("PermissionsBoundary").is_none()
-                && let Some(boundary) = found.boundary
-            {
-                context.push(("iam:PermissionsBoundary".into(), vec![boundary]));
-            }
-            role = found.role;
-            found.arn
-        }
-        (Resource::New(entity, param), None) => new_arn(
-            account,
-            *entity,
-            params.get("Path"),
-            params.required(param)?,
-        )?,
-        (Resource::Listed(entity), None) => {
-            let prefix = params.get("PathPrefix").unwrap_or("/");
-            if *entity == Entity::Policy {
-                // IAM's message names `policy path /` (`troubleshoot_access-denied.html`).
-                shown = Some(format!("policy path {prefix}"));
-            }
-            format!("arn:aws:iam::{account}:{}{prefix}", entity.resource_type())
-        }
-        (Resource::ServiceLinkedRole, None) => linked_role_arn(params, account)?,
-        (Resource::DeletionTask, None) => deletion_task_role(params, account),
-        (Resource::RoleArn, None) => params.required("RoleArn")?.to_string(),
-        (Resource::PolicySource, None) => params.required("PolicySourceArn")?.to_string(),
-        _ => "*".to_string(),
+    let mut target = match found {
+        Some(found) => entity_target(found, keys, params),
+        None => built_target(spec.resource, params, account)?,
     };
-    request_keys(&mut context, keys, params);
+    request_keys(&mut target.context, keys, params);
+    let resource = target.resource.clone();
     let mut needs = vec![Need {
         action: op.action(),
-        target: Target {
-            resource: resource.clone(),
-            context,
-            shown,
-            role,
-        },
+        target,
     }];
     for check in spec.extra {
         if let Some(need) = extra(store, check.extra, params, account, &resource)? {
@@ -185,6 +135,67 @@ pub fn needs(
         }
     }
     Ok(needs)
+}
+
+/// An existing entity's target: its ARN, its tags as `aws:ResourceTag/KEY` (and IAM's
+/// `iam:ResourceTag/KEY`) and its boundary, where the catalog lists those keys.
+fn entity_target(found: Found, keys: Keys, params: &Params) -> Target {
+    let mut context = Vec::new();
+    for tag in &found.tags {
+        if keys.resource_tags {
+            context.push((
+                format!("aws:ResourceTag/{}", tag.key),
+                vec![tag.value.clone()],
+            ));
+        }
+        if keys.iam_resource_tags {
+            context.push((
+                format!("iam:ResourceTag/{}", tag.key),
+                vec![tag.value.clone()],
+            ));
+        }
+    }
+    if keys.boundary
+        && params.get("PermissionsBoundary").is_none()
+        && let Some(boundary) = found.boundary
+    {
+        context.push(("iam:PermissionsBoundary".into(), vec![boundary]));
+    }
+    Target {
+        resource: found.arn,
+        context,
+        shown: None,
+        role: found.role,
+    }
+}
+
+/// The target of an operation on no existing entity: built from the parameters.
+fn built_target(resource: Resource, params: &Params, account: &str) -> Result<Target, AwsError> {
+    let mut shown = None;
+    let resource = match resource {
+        Resource::New(entity, param) => {
+            new_arn(account, entity, params.get("Path"), params.required(param)?)?
+        }
+        Resource::Listed(entity) => {
+            let prefix = params.get("PathPrefix").unwrap_or("/");
+            if entity == Entity::Policy {
+                // IAM's message names `policy path /` (`troubleshoot_access-denied.html`).
+                shown = Some(format!("policy path {prefix}"));
+            }
+            format!("arn:aws:iam::{account}:{}{prefix}", entity.resource_type())
+        }
+        Resource::ServiceLinkedRole => linked_role_arn(params, account)?,
+        Resource::DeletionTask => deletion_task_role(params, account),
+        Resource::RoleArn => params.required("RoleArn")?.to_string(),
+        Resource::PolicySource => params.required("PolicySourceArn")?.to_string(),
+        Resource::Existing(..) | Resource::UserOrCaller | Resource::Account => "*".to_string(),
+    };
+    Ok(Target {
+        resource,
+        context: Vec::new(),
+        shown,
+        role: None,
+    })
 }
 
 /// The request's own keys, where the catalog lists them for the action.

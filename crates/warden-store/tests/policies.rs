@@ -101,14 +101,15 @@ fn attached_arns(store: &Store, role: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// `n` attachable (not deprecated) AWS managed policy ARNs from the catalog.
+/// `n` attachable AWS managed policy ARNs from the catalog: not deprecated, and not service
+/// role policies (which only their service-linked role takes).
 fn aws_arns(n: usize) -> Vec<String> {
     let catalog = warden_catalog::managed();
     let arns: Vec<String> = catalog
         .names()
         .iter()
         .filter_map(|name| catalog.by_name(name))
-        .filter(|p| p.deprecated.is_none())
+        .filter(|p| p.deprecated.is_none() && p.path != "/aws-service-role/")
         .take(n)
         .map(|p| p.arn())
         .collect();
@@ -744,6 +745,54 @@ fn a_deprecated_aws_policy_stays_attached_but_cannot_be_attached_anew() {
             s.attach_role_policy("legacyRole", DEPRECATED),
             ErrorCode::NoSuchEntity,
             b,
+        );
+    }
+}
+
+/// A service role policy (under `/aws-service-role/`) goes to its service's service-linked role
+/// only: IAM refuses it anywhere else with `PolicyNotAttachable`, "Cannot attach a Service
+/// Role Policy to a Customer Role." (IAM's answer to AttachRolePolicy for such a policy).
+#[test]
+fn a_service_role_policy_attaches_only_to_its_service_linked_role() {
+    const SERVICE_ROLE: &str =
+        "arn:aws:iam::aws:policy/aws-service-role/AmazonECSServiceRolePolicy";
+    for t in common::stores() {
+        let s = t.store();
+        let b = t.backend;
+        role(&t, "taskRole");
+        s.create_user("ci", None, None, &[]).expect("user");
+        s.create_group("ops", None).expect("group");
+        let before = s.generation().expect("generation");
+        for result in [
+            s.attach_role_policy("taskRole", SERVICE_ROLE),
+            s.attach_user_policy("ci", SERVICE_ROLE),
+            s.attach_group_policy("ops", SERVICE_ROLE),
+        ] {
+            let err = expect_code(result, ErrorCode::PolicyNotAttachable, b);
+            assert_eq!(
+                err.message, "Cannot attach a Service Role Policy to a Customer Role.",
+                "{b}"
+            );
+            assert_eq!(err.code.http_status(), 400, "{b}");
+        }
+        assert_eq!(
+            s.generation().expect("generation"),
+            before,
+            "{b}: nothing written"
+        );
+        let linked = s
+            .create_service_linked_role("ecs.amazonaws.com", None, None)
+            .expect("service-linked role");
+        let attached = s
+            .list_attached_role_policies(&linked.role_name)
+            .expect("attached");
+        assert_eq!(
+            attached
+                .iter()
+                .map(|a| a.policy_arn.as_str())
+                .collect::<Vec<_>>(),
+            [SERVICE_ROLE],
+            "{b}"
         );
     }
 }

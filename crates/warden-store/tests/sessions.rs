@@ -306,3 +306,20 @@ fn concurrent_creations_from_many_connections_all_land() {
         assert_eq!(after, before + 10 + 1, "{}", t.backend);
     }
 }
+
+/// A session stored without the principal it is bound to (as every session was before the
+/// column existed) reads back without one, which the server refuses.
+#[test]
+fn a_session_without_its_principal_reads_back_without_one() {
+    for t in common::stores() {
+        let store = t.store();
+        let mut legacy = assumed_role(now() + Duration::hours(1));
+        legacy.principal_id = None;
+        store.create_session(&legacy).expect("create");
+        let read = store
+            .session(&legacy.access_key_id)
+            .expect("read")
+            .expect("stored");
+        assert_eq!(read.principal_id, None, "{}", t.backend);
+    }
+}
