@@ -1075,4 +1075,20 @@ async fn sessions_from_the_store_and_their_expiry() {
             "The security token included in the request is expired".to_string()
         )
     );
+
+    // A session not bound to the unique id of the user it acts as (as sessions stored before
+    // the binding were) is not honoured.
+    let mut unbound = session("ASIAWARDENSDKUNBOUND", now + time::Duration::hours(1));
+    unbound.principal_id = None;
+    other.create_session(&unbound).unwrap();
+    let unbound = server.sts_as(
+        "ASIAWARDENSDKUNBOUND",
+        SECRET,
+        Some("token-of-ASIAWARDENSDKUNBOUND"),
+    );
+    let e = server.err(
+        "GetCallerIdentity (unbound)",
+        unbound.get_caller_identity().send().await,
+    );
+    assert_eq!(meta(&e).0, "InvalidClientTokenId");
 }
