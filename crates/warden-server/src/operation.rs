@@ -373,6 +373,13 @@ mod tests {
     }
 
     #[test]
+    fn all_lists_the_operations_in_declaration_order() {
+        for (i, &op) in Operation::ALL.iter().enumerate() {
+            assert_eq!(op as usize, i, "{}", op.name());
+        }
+    }
+
+    #[test]
     fn only_creations_build_their_resource_from_the_parameters() {
         for &op in Operation::ALL {
             if let Resource::New(..) = op.spec().resource {

@@ -44,18 +44,16 @@ pub struct Keys {
 impl Keys {
     /// What the catalog lists for `op`, worked out once per operation.
     pub fn of(op: Operation) -> Keys {
-        static TABLE: OnceLock<Vec<(Operation, Keys)>> = OnceLock::new();
+        static TABLE: OnceLock<Vec<Keys>> = OnceLock::new();
         let table = TABLE.get_or_init(|| {
             Operation::ALL
                 .iter()
-                .map(|&op| (op, Keys::from_catalog(op)))
+                .map(|&op| Keys::from_catalog(op))
                 .collect()
         });
-        table
-            .iter()
-            .find(|(o, _)| *o == op)
-            .map(|(_, keys)| *keys)
-            .unwrap_or_default()
+        // `ALL` lists the operations in declaration order, so a variant's discriminant is its
+        // index there.
+        table.get(op as usize).copied().unwrap_or_default()
     }
 
     fn from_catalog(op: Operation) -> Keys {
@@ -114,9 +112,7 @@ pub fn needs(
             &user_name(params, caller)?,
             account,
         )?),
-        Resource::PolicySource => {
-            policy_source(store, params.required("PolicySourceArn")?, account)?
-        }
+        Resource::PolicySource => policy_source(store, params.required("PolicySourceArn")?)?,
         _ => None,
     };
     let mut target = match found {
@@ -401,20 +397,29 @@ fn deletion_task_role(params: &Params, account: &str) -> String {
     }
 }
 
-/// The user, group or role a `PolicySourceArn` names, read like any existing entity: its real
-/// ARN and tags when it exists (the ARN's path must be its path), else the ARN as given.
-fn policy_source(store: &Store, arn: &str, account: &str) -> Result<Option<Found>, AwsError> {
-    let rest = arn
-        .strip_prefix("arn:aws:iam::")
-        .and_then(|r| r.split_once(':'))
-        .map(|(_, resource)| resource);
-    let entity = match rest.and_then(|r| r.split_once('/')) {
-        Some(("user", _)) => Entity::User,
-        Some(("role", _)) => Entity::Role,
-        Some(("group", _)) => Entity::Group,
-        _ => return Ok(None),
-    };
-    let name = arn.rsplit('/').next().unwrap_or_default();
-    let found = existing(store, entity, name, account)?;
-    Ok((found.arn == arn).then_some(found))
+/// The user, group or role a `PolicySourceArn` names, when it exists under that very ARN: its
+/// tags, from the principal's policies the simulation reads anyway (cached until the store
+/// changes).
+fn policy_source(store: &Store, arn: &str) -> Result<Option<Found>, AwsError> {
+    let is_entity = arn.strip_prefix("arn:aws:iam::").is_some_and(|rest| {
+        rest.split_once(':').is_some_and(|(_, resource)| {
+            ["user/", "group/", "role/"]
+                .iter()
+                .any(|kind| resource.starts_with(kind))
+        })
+    });
+    if !is_entity {
+        return Ok(None);
+    }
+    match store.principal_policies(arn) {
+        Ok(principal) if principal.arn == arn => Ok(Some(Found {
+            arn: principal.arn.clone(),
+            tags: principal.tags.clone(),
+            boundary: None,
+            role: None,
+        })),
+        Ok(_) => Ok(None),
+        Err(e) if absent_entity(&e) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
