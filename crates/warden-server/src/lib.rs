@@ -4,6 +4,7 @@
 
 pub mod bootstrap;
 pub mod iam;
+pub mod listener;
 pub mod protocol;
 pub mod server;
 pub mod sigv4;
