@@ -25,7 +25,7 @@ use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 use crate::protocol::AwsError;
@@ -193,8 +193,6 @@ struct Watch {
     header: Duration,
     idle: Duration,
     phase: Mutex<Phase>,
-    /// Woken when the deadline may have moved earlier or appeared (the watcher re-reads it).
-    changed: Notify,
 }
 
 impl Watch {
@@ -203,7 +201,6 @@ impl Watch {
             header: limits.header_read_timeout,
             idle: limits.idle_timeout,
             phase: Mutex::new(Phase::Header(after(limits.header_read_timeout))),
-            changed: Notify::new(),
         }
     }
 
@@ -225,8 +222,6 @@ impl Watch {
         let mut phase = self.phase();
         if let Phase::Idle(_) = *phase {
             *phase = Phase::Header(after(self.header));
-            drop(phase);
-            self.changed.notify_one();
         }
     }
 
@@ -235,49 +230,52 @@ impl Watch {
     fn sent(&self) {
         let mut phase = self.phase();
         if let Phase::Idle(_) = *phase {
-            // Only later than before: the watcher finds it when its sleep ends.
             *phase = Phase::Idle(after(self.idle));
         }
     }
 
     /// A request's header is complete and its handler starts.
     fn begin(&self) {
-        // No deadline now: the watcher finds that when its sleep ends.
         *self.phase() = Phase::Busy;
     }
 
     /// The handler has answered: the connection is idle until the next request.
     fn end(&self) {
         *self.phase() = Phase::Idle(after(self.idle));
-        self.changed.notify_one();
     }
 
     /// Ends when the connection's current deadline has passed.
+    ///
+    /// Nothing wakes the watcher when the phase changes (that would cost a wake-up per
+    /// request); instead it never sleeps past `now + min(header, idle)`. Every deadline set
+    /// after it went to sleep is at least that far from then, so it wakes in time for any of
+    /// them: once per that interval on a busy connection, and at the deadline itself on a
+    /// silent one.
     async fn expired(&self) {
+        // A floor, so that a zero limit cannot make this spin while a request is handled.
+        let step = self.header.min(self.idle).max(Duration::from_millis(1));
         loop {
-            match self.deadline() {
-                None => self.changed.notified().await,
-                Some(deadline) => {
-                    tokio::select! {
-                        () = tokio::time::sleep_until(deadline) => {
-                            if self.deadline().is_some_and(|at| at <= Instant::now()) {
-                                return;
-                            }
-                        }
-                        () = self.changed.notified() => {}
-                    }
-                }
-            }
+            let now = Instant::now();
+            let wake = match self.deadline() {
+                Some(deadline) if deadline <= now => return,
+                Some(deadline) => deadline.min(after_from(now, step)),
+                None => after_from(now, step),
+            };
+            tokio::time::sleep_until(wake).await;
         }
     }
 }
 
-/// `d` from now, or as far as the clock goes (a limit of years must not overflow it).
+/// `d` from now (see `after_from`).
 fn after(d: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(d)
-        .or_else(|| now.checked_add(Duration::from_secs(86_400 * 365)))
-        .unwrap_or(now)
+    after_from(Instant::now(), d)
+}
+
+/// `d` after `from`, or as far as the clock goes (a limit of years must not overflow it).
+fn after_from(from: Instant, d: Duration) -> Instant {
+    from.checked_add(d)
+        .or_else(|| from.checked_add(Duration::from_secs(86_400 * 365)))
+        .unwrap_or(from)
 }
 
 /// The connection's socket, telling its `Watch` when bytes come in and go out.
