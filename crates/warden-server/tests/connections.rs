@@ -262,7 +262,23 @@ fn a_half_sent_or_trickled_header_is_cut_off_at_the_header_timeout() {
     // Slowloris: a byte every 100 ms keeps arriving, but the header never completes, and
     // the clock is the whole header's, not each byte's.
     let mut trickled = connect(server.addr);
-    trickled
+    trickle_until_closed(&mut trickled);
+
+    // The same on a kept-alive connection, after a first request: the next header's clock
+    // starts with its first byte, and the (long) idle clock does not stand in for it.
+    let mut kept = connect(server.addr);
+    kept.write_all(&unsigned(server.addr)).unwrap();
+    assert_eq!(answer_within(&mut kept, WITHIN).status, 400);
+    // Idle for longer than a header timeout first: the server must not still be waiting on a
+    // clock it set before the next header began.
+    std::thread::sleep(Duration::from_millis(1500));
+    trickle_until_closed(&mut kept);
+}
+
+/// Sends the start of a header, then a byte every 100 ms, until the server closes the
+/// connection (at most `WITHIN`), which it must do without answering.
+fn trickle_until_closed(stream: &mut TcpStream) {
+    stream
         .write_all(b"POST / HTTP/1.1\r\nhost: 127.0.0.1\r\nx-slow: ")
         .unwrap();
     let deadline = Instant::now() + WITHIN;
@@ -271,11 +287,11 @@ fn a_half_sent_or_trickled_header_is_cut_off_at_the_header_timeout() {
             Instant::now() < deadline,
             "a trickled header kept its connection"
         );
-        if trickled.write_all(b"a").is_err() {
-            break;
+        if stream.write_all(b"a").is_err() {
+            return;
         }
-        match read_some(&mut trickled, Duration::from_millis(100)) {
-            Some(bytes) if bytes.is_empty() => break,
+        match read_some(stream, Duration::from_millis(100)) {
+            Some(bytes) if bytes.is_empty() => return,
             Some(bytes) => panic!("unexpected answer {:?}", String::from_utf8_lossy(&bytes)),
             None => {}
         }
