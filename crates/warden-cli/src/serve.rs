@@ -4,8 +4,10 @@ use crate::error::{CliError, SUCCESS};
 use crate::principal::open_store;
 use std::io::Write;
 use std::sync::Arc;
+use std::time::Duration;
 use warden_server::bootstrap::ensure_admin;
-use warden_server::server::{AppState, serve};
+use warden_server::listener::Limits;
+use warden_server::server::{AppState, serve_with};
 
 /// `warden serve --help`'s description.
 pub const LONG_ABOUT: &str = "\
@@ -36,6 +38,55 @@ pub struct ServeArgs {
     /// The administrator's secret access key [env: WARDEN_ADMIN_SECRET_ACCESS_KEY]
     #[arg(long, value_name = "SECRET", requires = "admin_access_key_id")]
     pub admin_secret_access_key: Option<String>,
+    /// Seconds a client has to send a request's complete header before its connection is
+    /// closed [default: 10]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub header_timeout: Option<u64>,
+    /// Seconds a kept-alive connection may wait for its next request before it is closed
+    /// [default: 60]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub idle_timeout: Option<u64>,
+    /// Seconds a request's body has to arrive before the request is answered 408 [default: 30]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub body_timeout: Option<u64>,
+    /// The most connections served at once; more wait, unaccepted, until one closes
+    /// [default: 512]
+    #[arg(long, value_name = "N", value_parser = parse_connections)]
+    pub max_connections: Option<usize>,
+}
+
+/// The longest timeout the flags take: a day, far past any client's own.
+const MAX_SECONDS: u64 = 86_400;
+
+fn parse_seconds(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(n) if (1..=MAX_SECONDS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of seconds from 1 to {MAX_SECONDS}"
+        )),
+    }
+}
+
+fn parse_connections(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("expected a number of connections, at least 1".to_string()),
+    }
+}
+
+impl ServeArgs {
+    /// The connection limits: the flags given, the defaults for the rest.
+    pub fn limits(&self) -> Limits {
+        let default = Limits::default();
+        let seconds =
+            |flag: Option<u64>, default: Duration| flag.map_or(default, Duration::from_secs);
+        Limits {
+            header_read_timeout: seconds(self.header_timeout, default.header_read_timeout),
+            idle_timeout: seconds(self.idle_timeout, default.idle_timeout),
+            body_read_timeout: seconds(self.body_timeout, default.body_read_timeout),
+            max_connections: self.max_connections.unwrap_or(default.max_connections),
+        }
+    }
 }
 
 /// Runs `warden serve` until interrupted.
@@ -101,11 +152,106 @@ pub fn run<W: Write>(args: &ServeArgs, out: &mut W) -> Result<u8, CliError> {
         out.flush()?;
         let state = Arc::new(AppState::new(store));
         tokio::select! {
-            served = serve(listener, state) => served
+            served = serve_with(listener, state, args.limits()) => served
                 .map_err(|e| CliError::input(format!("the server stopped: {e}")))?,
             _ = tokio::signal::ctrl_c() => {}
         }
         Ok::<(), CliError>(())
     })?;
     Ok(SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Cli, Command};
+    use clap::{CommandFactory, Parser};
+
+    fn parse(flags: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let cli = Cli::try_parse_from(["warden", "serve"].iter().chain(flags))?;
+        match cli.command {
+            Command::Serve(args) => Ok(args),
+            other => panic!("not serve: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_connection_flags_set_the_limits_and_default_to_the_servers() {
+        assert_eq!(parse(&[]).unwrap().limits(), Limits::default());
+        let args = parse(&[
+            "--header-timeout",
+            "5",
+            "--idle-timeout",
+            "120",
+            "--body-timeout",
+            "7",
+            "--max-connections",
+            "64",
+        ])
+        .unwrap();
+        assert_eq!(
+            args.limits(),
+            Limits {
+                header_read_timeout: Duration::from_secs(5),
+                idle_timeout: Duration::from_secs(120),
+                body_read_timeout: Duration::from_secs(7),
+                max_connections: 64,
+            }
+        );
+    }
+
+    #[test]
+    fn zero_or_nonsense_is_a_usage_error() {
+        for flag in ["--header-timeout", "--idle-timeout", "--body-timeout"] {
+            for value in ["0", "-1", "ten", "1.5", "86401", ""] {
+                // `=`: a value like `-1` is otherwise taken for a flag.
+                let e = parse(&[&format!("{flag}={value}")]).unwrap_err();
+                assert_eq!(
+                    e.kind(),
+                    clap::error::ErrorKind::ValueValidation,
+                    "{flag} {value}"
+                );
+                assert!(
+                    e.to_string()
+                        .contains("expected a whole number of seconds from 1 to 86400"),
+                    "{e}"
+                );
+            }
+        }
+        for value in ["0", "-3", "many", ""] {
+            let e = parse(&[&format!("--max-connections={value}")]).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation, "{value}");
+            assert!(e.to_string().contains("at least 1"), "{e}");
+        }
+    }
+
+    /// The defaults the help states are the server's.
+    #[test]
+    fn the_help_states_the_servers_defaults() {
+        let command = Cli::command();
+        let serve = command
+            .find_subcommand("serve")
+            .expect("the serve subcommand");
+        let help = |id: &str| {
+            serve
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .and_then(|a| a.get_help())
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+        };
+        let d = Limits::default();
+        for (id, default) in [
+            ("header_timeout", d.header_read_timeout.as_secs()),
+            ("idle_timeout", d.idle_timeout.as_secs()),
+            ("body_timeout", d.body_read_timeout.as_secs()),
+            ("max_connections", d.max_connections as u64),
+        ] {
+            assert!(
+                help(id).ends_with(&format!("[default: {default}]")),
+                "{id}: {}",
+                help(id)
+            );
+        }
+    }
 }

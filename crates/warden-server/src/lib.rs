@@ -10,6 +10,7 @@ pub mod authenticate;
 pub mod authorize;
 pub mod bootstrap;
 pub mod iam;
+pub mod listener;
 pub mod operation;
 pub mod protocol;
 pub mod resolve;

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::authenticate::authenticate;
 use crate::authorize::authorize;
+use crate::listener::{self, Limits};
 use crate::operation::{Authorization, Operation, Reply, Service};
 use crate::protocol::{AwsError, IAM_NS, Params, STS_NS, error_response, request_id, response};
 use crate::sigv4::{self, SignedRequest};
@@ -30,11 +31,20 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new().fallback(handle).with_state(state)
 }
 
-/// Serves on `listener` until the process ends.
+/// Serves on `listener` until the process ends, with the default connection limits.
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
-    // The peer's address is the request's `aws:SourceIp`.
-    let service = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service).await
+    serve_with(listener, state, Limits::default()).await
+}
+
+/// Serves on `listener` until the process ends, holding connections to `limits`
+/// (docs/server.md, "Connections").
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    limits: Limits,
+) -> std::io::Result<()> {
+    // The listener gives each request its peer's address (`aws:SourceIp`) and the limits.
+    listener::serve(listener, router(state), limits).await
 }
 
 async fn handle(State(state): State<Arc<AppState>>, request: axum::extract::Request) -> Response {
@@ -44,17 +54,16 @@ async fn handle(State(state): State<Arc<AppState>>, request: axum::extract::Requ
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip().to_string());
+    // The listener's limits; a router served some other way gets the defaults.
+    let limits = parts
+        .extensions
+        .get::<Limits>()
+        .copied()
+        .unwrap_or_default();
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
-    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+    let body = match listener::read_body(body, MAX_BODY, limits.body_read_timeout).await {
         Ok(body) => body,
-        Err(_) => {
-            let error = AwsError::new(
-                "RequestEntityTooLarge",
-                format!("Request body must be at most {MAX_BODY} bytes"),
-                413,
-            );
-            return xml(IAM_NS, &Err(error), "", &request_id);
-        }
+        Err(e) => return xml(IAM_NS, &Err(e.to_aws_error()), "", &request_id),
     };
     // The embedded store answers in microseconds: run inline on the worker. PostgreSQL's
     // client blocks on the network (and runs its own runtime), so it gets a blocking thread.

@@ -610,6 +610,11 @@ class Robustness(unittest.TestCase):
             self.assertIn(b"RequestEntityTooLarge", e.read())
         except (ConnectionResetError, BrokenPipeError):
             pass  # the server may close the connection before reading it all
+        except urllib.error.URLError as e:
+            # The server answers 413 from the declared length and closes without reading the
+            # body, so the client may fail while still sending it.
+            if not isinstance(e.reason, (ConnectionResetError, BrokenPipeError)):
+                raise
         self.assertGreaterEqual(self.count_roles(), 0)  # still serving
 
     def test_unsigned_requests(self):
