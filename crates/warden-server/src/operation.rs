@@ -194,7 +194,7 @@ macro_rules! operations {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Operation {
             $(
-                #[allow(missing_docs)]
+                #[doc = concat!("`", stringify!($service), " ", stringify!($name), "`.")]
                 $name,
             )*
         }

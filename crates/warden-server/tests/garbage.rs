@@ -5,10 +5,12 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+mod common;
+
+use common::{handle, operations, target};
 use warden_server::Caller;
-use warden_server::Target;
 use warden_server::operation::{Operation, Service};
-use warden_server::protocol::{AwsError, Params};
+use warden_server::protocol::Params;
 use warden_store::Store;
 
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
@@ -94,41 +96,6 @@ fn values() -> Vec<String> {
         "ecs.amazonaws.com".into(),
         "task/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS/x".into(),
     ]
-}
-
-/// The IAM operations the table serves.
-fn operations() -> Vec<&'static str> {
-    warden_server::iam::operations()
-}
-
-fn operation(action: &str) -> Result<Operation, AwsError> {
-    Operation::find(Service::Iam, action)
-        .ok_or_else(|| AwsError::new("InvalidAction", action.to_string(), 400))
-}
-
-/// Runs an operation as the table says, without deciding its authorization.
-fn handle(
-    store: &Store,
-    action: &str,
-    params: &Params,
-    caller: &Caller,
-) -> Result<Option<String>, AwsError> {
-    warden_server::server::execute(store, operation(action)?, params, caller, None)
-}
-
-/// What the operation is authorized on.
-fn target(
-    store: &Store,
-    action: &str,
-    params: &Params,
-    caller: &Caller,
-) -> Result<Target, AwsError> {
-    let needs = warden_server::resolve::needs(store, operation(action)?, params, caller)?;
-    Ok(needs
-        .into_iter()
-        .next()
-        .map(|n| n.target)
-        .unwrap_or_default())
 }
 
 fn caller(store: &Store) -> Caller {

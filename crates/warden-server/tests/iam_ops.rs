@@ -3,53 +3,15 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod common;
+
+use common::{handle, operation, operations, target};
 use warden_server::iam::known;
-use warden_server::operation::{Operation, Service};
 use warden_server::protocol::{AwsError, Params};
 use warden_server::{Caller, Target};
 use warden_store::Store;
 
 const TRUST: &str = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"Service\": \"ecs-tasks.amazonaws.com\"}, \"Action\": \"sts:AssumeRole\"}]\n}";
-
-/// The IAM operations the table serves.
-fn operations() -> Vec<&'static str> {
-    warden_server::iam::operations()
-}
-
-fn operation(action: &str) -> Result<Operation, AwsError> {
-    Operation::find(Service::Iam, action).ok_or_else(|| {
-        AwsError::new(
-            "InvalidAction",
-            format!("Could not find operation {action} for version 2010-05-08"),
-            400,
-        )
-    })
-}
-
-/// Runs an operation as the table says, without deciding its authorization.
-fn handle(
-    store: &Store,
-    action: &str,
-    params: &Params,
-    caller: &Caller,
-) -> Result<Option<String>, AwsError> {
-    warden_server::server::execute(store, operation(action)?, params, caller, None)
-}
-
-/// What the operation is authorized on.
-fn target(
-    store: &Store,
-    action: &str,
-    params: &Params,
-    caller: &Caller,
-) -> Result<Target, AwsError> {
-    let needs = warden_server::resolve::needs(store, operation(action)?, params, caller)?;
-    Ok(needs
-        .into_iter()
-        .next()
-        .map(|n| n.target)
-        .unwrap_or_default())
-}
 
 /// Runs an operation's handler on a target already resolved.
 fn handle_target(

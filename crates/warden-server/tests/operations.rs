@@ -392,6 +392,17 @@ impl Live {
     }
 }
 
+/// The test account in a store file, and a live endpoint over it.
+fn live_account() -> (tempfile::TempDir, Store, Live) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("account.db");
+    let path = path.to_str().unwrap().to_string();
+    let store = Store::open(&path).unwrap();
+    account(&store);
+    let live = Live::start(&path);
+    (dir, store, live)
+}
+
 fn policy(statements: &[String]) -> String {
     format!(
         r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
@@ -414,13 +425,8 @@ fn allowed_in_process(store: &Store, op: Operation) -> bool {
 /// `aws:ResourceTag/sensitive` refuses every operation on a tagged entity.
 #[test]
 fn a_deny_on_the_real_arn_or_the_resource_tag_refuses_every_operation() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("account.db");
-    let path = path.to_str().unwrap();
-    let store = Store::open(path).unwrap();
-    account(&store);
+    let (_dir, store, live) = live_account();
     let account = store.account_id();
-    let live = Live::start(path);
     let pairs = params(&account);
     let mut problems = Vec::new();
     for &op in Operation::ALL {
@@ -488,13 +494,8 @@ fn a_deny_on_the_real_arn_or_the_resource_tag_refuses_every_operation() {
 /// refuses the operation, naming that action.
 #[test]
 fn further_checks_are_enforced() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("account.db");
-    let path = path.to_str().unwrap();
-    let store = Store::open(path).unwrap();
-    account(&store);
+    let (_dir, store, live) = live_account();
     let account = store.account_id();
-    let live = Live::start(path);
     let pairs = params(&account);
     for &op in Operation::ALL {
         for check in op.spec().extra {
