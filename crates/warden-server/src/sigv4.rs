@@ -684,27 +684,31 @@ pub fn check_scope_and_time(
     let now = now.to_offset(UtcOffset::UTC);
     let skew = options.max_skew;
     let minutes = skew.whole_minutes();
-    if parsed.timestamp > now + skew {
+    // Differences, not sums: the request time is the caller's, and a date at either end of
+    // the calendar plus the skew or the expiry would leave the representable range.
+    let ahead = parsed.timestamp - now;
+    let shifted = |by: Duration| format_amz_date(now.checked_add(by).unwrap_or(now));
+    if ahead > skew {
         return Err(AuthError::RequestExpired(format!(
             "Signature not yet current: {} is still later than {} ({} + {minutes} min.)",
             parsed.amz_date,
-            format_amz_date(now + skew),
+            shifted(skew),
             format_amz_date(now)
         )));
     }
     match parsed.expires {
         None => {
-            if parsed.timestamp < now - skew {
+            if -ahead > skew {
                 return Err(AuthError::RequestExpired(format!(
                     "Signature expired: {} is now earlier than {} ({} - {minutes} min.)",
                     parsed.amz_date,
-                    format_amz_date(now - skew),
+                    shifted(-skew),
                     format_amz_date(now)
                 )));
             }
         }
         Some(expires) => {
-            if now > parsed.timestamp + Duration::seconds(i64::from(expires)) {
+            if -ahead > Duration::seconds(i64::from(expires)) {
                 return Err(AuthError::PresignedExpired);
             }
         }
@@ -884,5 +888,62 @@ mod tests {
     #[test]
     fn trim_all_collapses() {
         assert_eq!(trim_all("  a   b\t c  "), "a b c");
+    }
+
+    /// A request time at the end of the calendar, with or without an expiry, is refused,
+    /// never an arithmetic overflow: the time comes from the caller.
+    #[test]
+    fn times_at_the_end_of_the_calendar_are_refused_not_overflowed() {
+        let headers = vec![("Host".to_string(), "sts.amazonaws.com".to_string())];
+        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        for (date, expires) in [
+            ("99991231T235959Z", "604800"),
+            ("00000101T000000Z", "604800"),
+        ] {
+            let query = format!(
+                "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F{}%2Fus-east-1%2Fsts%2Faws4_request&X-Amz-Date={date}&X-Amz-Expires={expires}&X-Amz-SignedHeaders=host&X-Amz-Signature=00",
+                &date[..8]
+            );
+            let req = SignedRequest {
+                method: "GET",
+                path: "/",
+                query: &query,
+                headers: &headers,
+                body: b"",
+            };
+            let Ok(parsed) = parse(&req) else { continue };
+            for at in [now, parsed.timestamp] {
+                assert!(
+                    check_scope_and_time(&parsed, at, &VerifyOptions::default()).is_err()
+                        || at == parsed.timestamp
+                );
+                assert!(verify(&req, &parsed, "secret", at).is_err());
+            }
+        }
+        for date in ["99991231T235959Z", "00000101T000000Z"] {
+            let headers = vec![
+                ("Host".to_string(), "iam.amazonaws.com".to_string()),
+                ("X-Amz-Date".to_string(), date.to_string()),
+                (
+                    "Authorization".to_string(),
+                    format!(
+                        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{}/us-east-1/iam/aws4_request, SignedHeaders=host;x-amz-date, Signature=00",
+                        &date[..8]
+                    ),
+                ),
+            ];
+            let req = SignedRequest {
+                method: "POST",
+                path: "/",
+                query: "",
+                headers: &headers,
+                body: b"",
+            };
+            let Ok(parsed) = parse(&req) else { continue };
+            for at in [now, parsed.timestamp] {
+                assert!(verify(&req, &parsed, "secret", at).is_err());
+            }
+        }
     }
 }
