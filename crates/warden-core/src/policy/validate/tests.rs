@@ -627,6 +627,18 @@ fn organizations_policies() {
             one(r#""Effect":"Deny","Principal":"*","NotAction":"s3:*","Resource":"*""#),
         ),
         (
+            "RCP denying every action",
+            Rcp,
+            one(r#""Effect":"Deny","Principal":"*","Action":"*","Resource":"*""#),
+        ),
+        (
+            "RCP with a wildcard service prefix",
+            Rcp,
+            one(
+                r#""Effect":"Deny","Principal":"*","Action":["s3:*","s*:GetObject"],"Resource":"*""#,
+            ),
+        ),
+        (
             "RCP with NotPrincipal",
             Rcp,
             one(
