@@ -125,6 +125,7 @@ pub fn reason_code(reason: &Reason) -> String {
         Reason::ScpLevelDenies(i) => format!("scp-level-{}-does-not-allow", i + 1),
         Reason::TrustDoesNotAllow => "trust-policy-does-not-allow".into(),
         Reason::ResourcePolicyDoesNotAllow => "resource-policy-does-not-allow".into(),
+        Reason::KeyPolicyDoesNotAllow => "key-policy-does-not-allow".into(),
         Reason::NoIdentityAllow => "no-identity-policy-allows".into(),
         Reason::BoundaryDoesNotAllow => "boundary-does-not-allow".into(),
         Reason::SessionPolicyDoesNotAllow => "session-policy-does-not-allow".into(),
@@ -154,6 +155,11 @@ fn explain(reason: &Reason, sources: &Sources) -> String {
         Reason::ResourcePolicyDoesNotAllow => {
             "denied: the resource is in another account and its resource-based policy does not \
              allow the caller"
+                .into()
+        }
+        Reason::KeyPolicyDoesNotAllow => {
+            "denied: the KMS key policy neither allows the caller nor lets the account's IAM \
+             policies allow it"
                 .into()
         }
         Reason::NoIdentityAllow => {

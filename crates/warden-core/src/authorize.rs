@@ -148,6 +148,9 @@ pub enum Reason {
     TrustDoesNotAllow,
     /// The resource-based policy, in another account, does not allow the principal.
     ResourcePolicyDoesNotAllow,
+    /// The KMS key policy neither allows the principal nor delegates to the account's IAM
+    /// policies (`kms/latest/developerguide/key-policies.html`).
+    KeyPolicyDoesNotAllow,
     /// No identity-based policy allows the request.
     NoIdentityAllow,
     /// The permissions boundary does not allow the request.
@@ -445,6 +448,9 @@ impl PolicySet {
             (!self.scps.is_empty() || !self.rcps.is_empty()) && p.is_service_linked();
         let orgs_apply = iam && !service_linked;
         let rcps_apply = !service_linked;
+        // Whether the caller has a permissions boundary (a `NotPrincipal` deny then applies to it
+        // whatever the element lists).
+        let bounded = iam && self.boundary.is_some();
 
         let mut explicit = false;
         let mut eval = |layer: &Layer, id: LayerId, sink: &mut S| -> Outcome {
@@ -452,7 +458,7 @@ impl PolicySet {
             if explicit && !S::COLLECTS {
                 return Outcome::default();
             }
-            let o = eval_layer(layer, id, req, action, sink);
+            let o = eval_layer(layer, id, req, action, bounded, sink);
             explicit |= o.deny;
             o
         };
@@ -556,7 +562,7 @@ impl PolicySet {
                 (Ok(()), Some(_)) => done(EvalDecision::Allowed, Reason::AllowedByBoth),
                 (Err(r), _) => done(EvalDecision::ImplicitDeny, r),
                 (Ok(()), None) => {
-                    let r = if self.is_trust_request(action) {
+                    let r = if self.is_trust_request(action, &req.resource) {
                         Reason::TrustDoesNotAllow
                     } else {
                         Reason::ResourcePolicyDoesNotAllow
@@ -568,15 +574,27 @@ impl PolicySet {
 
         // A role's trust policy must allow AssumeRole even within the account
         // (`id_roles_use.html`, `reference_policies_evaluation-logic.html`).
-        if self.is_trust_request(action) && resource_allow.is_none() {
+        if self.is_trust_request(action, &req.resource) && resource_allow.is_none() {
             return done(EvalDecision::ImplicitDeny, Reason::TrustDoesNotAllow);
         }
+        // "Unless the key policy explicitly allows it, you cannot use IAM policies to allow
+        // access to a KMS key" (`kms/latest/developerguide/key-policies.html`): with a key
+        // policy given, an identity allow alone is not enough. Without one nothing is known of
+        // the key policy, and identity policies decide as AWS's simulator does.
+        if resource_allow.is_none() && self.resource.is_some() && is_kms_key_request(req, action) {
+            return done(EvalDecision::ImplicitDeny, Reason::KeyPolicyDoesNotAllow);
+        }
 
-        match resource_allow.map(|m| effective_match(m, p)) {
+        match resource_allow {
             // The resource policy names the user or the session: it grants on its own; an
             // implicit deny in a boundary or session policy does not limit it
-            // (`access_policies_boundaries.html`).
-            Some(PrincipalMatch::Exact) => done(EvalDecision::Allowed, Reason::AllowedByResource),
+            // (`access_policies_boundaries.html`). `Principal: "*"` grants the same way to the
+            // account's users and roles: "For IAM users and role principals within your
+            // account, no other permissions are required"
+            // (`reference_policies_elements_principal.html#principal-anonymous`).
+            Some(PrincipalMatch::Exact | PrincipalMatch::Wildcard) => {
+                done(EvalDecision::Allowed, Reason::AllowedByResource)
+            }
             // It names the role: the grant counts as the identity allow, still cut by the
             // boundary and the session policy.
             Some(PrincipalMatch::RoleOfSession) => match within_limits(true) {
@@ -595,33 +613,34 @@ impl PolicySet {
         }
     }
 
-    fn is_trust_request(&self, lower_action: &str) -> bool {
+    /// Whether the resource policy is a role's trust policy for this request: an assume action
+    /// on a role ARN. Decided from the request, not from the policy's shape, so that a trust
+    /// policy carrying a `Resource` element (which IAM rejects in trust policies) is still the
+    /// trust policy the role must have (`id_roles_use.html`).
+    fn is_trust_request(&self, lower_action: &str, resource: &str) -> bool {
         ASSUME_ACTIONS.contains(&lower_action)
-            && self.resource.as_ref().is_some_and(|l| {
-                l.policies
-                    .iter()
-                    .any(|p| p.policy_type == PolicyType::Trust)
-            })
+            && self.resource.is_some()
+            && Arn::parse(resource)
+                .is_some_and(|a| a.service == "iam" && a.resource.starts_with("role/"))
     }
 }
 
-/// `Principal: "*"` names everyone: a user as if by its ARN, a session as if by its role's ARN
-/// (Warden's reading: AWS documents only the ARN forms for the boundary interaction).
-fn effective_match(m: PrincipalMatch, p: &Principal) -> PrincipalMatch {
-    match (m, p) {
-        (PrincipalMatch::Wildcard, Principal::AssumedRole { .. } | Principal::Role { .. }) => {
-            PrincipalMatch::RoleOfSession
-        }
-        (PrincipalMatch::Wildcard, _) => PrincipalMatch::Exact,
-        (m, _) => m,
-    }
+/// A `kms:` action on a KMS key (`arn:...:kms:REGION:ACCOUNT:key/ID`), the resource whose key
+/// policy must allow (`kms/latest/developerguide/key-policies.html`). Aliases have no key
+/// policy of their own.
+fn is_kms_key_request(req: &Request, lower_action: &str) -> bool {
+    lower_action.starts_with("kms:")
+        && Arn::parse(&req.resource)
+            .is_some_and(|a| a.service == "kms" && a.resource.starts_with("key/"))
 }
 
+/// What one layer says about the request. `bounded`: the caller has a permissions boundary.
 fn eval_layer<S: Sink>(
     layer: &Layer,
     id: LayerId,
     req: &Request,
     action: &str,
+    bounded: bool,
     sink: &mut S,
 ) -> Outcome {
     let mut out = Outcome::default();
@@ -651,8 +670,17 @@ fn eval_layer<S: Sink>(
                     if block.negated {
                         // NotPrincipal: everyone not listed. Only an exact listing exempts: a
                         // session is spared only when its session ARN is listed, not by its
-                        // role's ARN alone (`reference_policies_elements_notprincipal.html`).
-                        if m == PrincipalMatch::Exact {
+                        // role's ARN alone (`reference_policies_elements_notprincipal.html`);
+                        // a caller given as the role itself is spared by the role's ARN.
+                        let listed = m == PrincipalMatch::Exact
+                            || (m == PrincipalMatch::RoleOfSession
+                                && matches!(req.principal, Principal::Role { .. }));
+                        // "The NotPrincipal element with a Deny effect will always deny any IAM
+                        // principal that has a permissions boundary policy attached, regardless
+                        // of the values specified in the NotPrincipal element"
+                        // (`access_policies_boundaries.html`).
+                        let boundary_denies = bounded && s.effect == Effect::Deny;
+                        if listed && !boundary_denies {
                             return;
                         }
                         PrincipalMatch::Wildcard

@@ -95,7 +95,8 @@ pub(crate) enum ResourcePattern {
 
 impl ResourcePattern {
     fn new(text: &str, substitute: bool) -> ResourcePattern {
-        let t = Template::parse(text, substitute);
+        // Variables only in the ARN's resource part (`reference_policies_variables.html`).
+        let t = Template::parse_resource(text, substitute);
         if t.has_variables() {
             return ResourcePattern::Template(t);
         }

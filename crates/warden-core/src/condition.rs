@@ -7,7 +7,8 @@
 //!   `NotIpAddress`, `ArnNotLike`, ...) a request value passes when it matches none of them
 //!   (`reference_policies_condition-logic-multiple-context-keys-or-values.html`).
 //! - Key absent (or present with no value at all): positive operators fail, negated ones hold,
-//!   `...IfExists` holds, `ForAllValues:` holds, `ForAnyValue:` fails; `Null` tests presence
+//!   `...IfExists` holds, `ForAllValues:` holds, `ForAnyValue:` fails (with `IfExists` too);
+//!   `Null` tests presence
 //!   (`reference_policies_elements_condition_operators.html`,
 //!   `reference_policies_condition-single-vs-multi-valued-context-keys.html`).
 //! - `ForAllValues:Op` holds when every request value passes `Op`, `ForAnyValue:Op` when one
@@ -118,14 +119,18 @@ impl CompiledCondition {
         let (set, negated, if_exists) = op.map_or((SetOp::Single, false, false), |o| {
             (o.set, o.negated, o.if_exists)
         });
-        let when_absent = if_exists
-            || match set {
-                SetOp::Single => negated,
-                // Vacuous truth: "It also returns true if there are no context keys in the
-                // request" (reference_policies_condition-single-vs-multi-valued-context-keys.html).
-                SetOp::ForAllValues => true,
-                SetOp::ForAnyValue => false,
-            };
+        let when_absent = match set {
+            SetOp::Single => if_exists || negated,
+            // Vacuous truth: "It also returns true if there are no context keys in the
+            // request" (reference_policies_condition-single-vs-multi-valued-context-keys.html).
+            SetOp::ForAllValues => true,
+            // "For no matching context key or if the key does not exist, the condition returns
+            // false" (same page). The set operator settles a missing key itself, so `IfExists`
+            // does not turn `ForAnyValue:` true: AWS documents no rule for the pair, and live
+            // IAM denies with `ForAnyValue:StringEqualsIfExists` on an absent `aws:TagKeys`
+            // (docs/semantics.md, "Conditions").
+            SetOp::ForAnyValue => false,
+        };
         let mut variable_keys: Vec<Box<str>> = Vec::new();
         for k in test.variable_keys() {
             if k != &*key && !variable_keys.iter().any(|v| &**v == k) {

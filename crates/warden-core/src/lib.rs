@@ -5,6 +5,7 @@ pub mod authorize;
 pub mod compile;
 pub mod condition;
 pub mod context;
+mod date;
 pub mod glob;
 pub mod json;
 pub mod policy;

@@ -204,7 +204,7 @@ pub fn is_service_principal(text: &str) -> bool {
             || t.ends_with(".aws.internal"))
 }
 
-/// How a `Principal` block names the requester.
+/// How a `Principal` block names the requester, weakest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PrincipalMatch {
     /// Not named.
@@ -212,11 +212,16 @@ pub enum PrincipalMatch {
     /// Named through its account (`ID` or `arn:...:root`): the account's identity policies
     /// still have to allow (`reference_policies_evaluation-logic.html`).
     Account,
-    /// Named through `*` (everyone).
-    Wildcard,
-    /// Named as a role whose session is asking: boundaries and session policies still cut.
+    /// Named as a role whose session is asking (or the role itself, which Warden treats as a
+    /// session of it): boundaries and session policies still cut
+    /// (`reference_policies_elements_principal.html#principal-roles`).
     RoleOfSession,
-    /// Named exactly: user ARN, session ARN, service, or the role itself.
+    /// Named through `*` (everyone). Within the account it grants as an exact name does:
+    /// "Identity-based policy types, such as permissions boundaries or session policies, do not
+    /// limit permissions granted using the `aws:PrincipalArn` condition key with a wildcard (*)
+    /// in the `Principal` element" (`reference_policies_elements_principal.html#principal-roles`).
+    Wildcard,
+    /// Named exactly: user ARN, session ARN, service or account root.
     Exact,
 }
 
@@ -267,8 +272,12 @@ fn aws_entry_match(value: &str, who: &Principal) -> PrincipalMatch {
         (Principal::User { arn: a, .. }, Principal::User { arn: b, .. }) if a == b => {
             PrincipalMatch::Exact
         }
+        // A caller given as the role itself stands for one of its sessions: a grant to the role
+        // ARN "is limited by any policy types that limit permissions for the role. This
+        // includes session policies and permissions boundaries"
+        // (`reference_policies_elements_principal.html#principal-roles`).
         (Principal::Role { arn: a, .. }, Principal::Role { arn: b, .. }) if a == b => {
-            PrincipalMatch::Exact
+            PrincipalMatch::RoleOfSession
         }
         (
             Principal::Role {
@@ -345,6 +354,16 @@ mod test {
         assert_eq!(principal_match(&b, &who), PrincipalMatch::None);
         let b = block(&["arn:aws:iam::123456789012:root"]);
         assert_eq!(principal_match(&b, &who), PrincipalMatch::Account);
+    }
+
+    #[test]
+    fn a_role_caller_is_named_as_a_session_of_its_role() {
+        let who = Principal::parse("arn:aws:iam::123456789012:role/app");
+        let b = block(&["arn:aws:iam::123456789012:role/app"]);
+        assert_eq!(principal_match(&b, &who), PrincipalMatch::RoleOfSession);
+        // `*` outranks a role name: it grants as an exact name does.
+        let b = block(&["arn:aws:iam::123456789012:role/app", "*"]);
+        assert_eq!(principal_match(&b, &who), PrincipalMatch::Wildcard);
     }
 
     #[test]

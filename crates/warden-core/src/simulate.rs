@@ -478,7 +478,9 @@ fn levels(
     Ok(b)
 }
 
-/// A trust policy: every statement names a principal and none names a resource.
+/// Labels a `ResourcePolicy` shaped as a trust policy (every statement names a principal, none
+/// a resource). The label is for reports only: whether the policy acts as the role's trust
+/// policy is decided from each request (`sts:AssumeRole*` on a role ARN).
 fn looks_like_trust(p: &Policy) -> bool {
     !p.statements().is_empty()
         && p.statements()

@@ -34,6 +34,19 @@ pub struct Template {
 impl Template {
     /// Reads `text`; when `substitute` is false (2008-10-17) the whole text is plain.
     pub fn parse(text: &str, substitute: bool) -> Template {
+        Template::parse_with(text, substitute, false)
+    }
+
+    /// Reads a `Resource`/`NotResource` value: variables are substituted only in the resource
+    /// part of the ARN, after the fifth colon of the policy's own text. "You can't use a
+    /// variable to replace parts of the ARN before the fifth colon, such as the service or
+    /// account" (`reference_policies_variables.html#policy-vars-resourceelement`): a variable
+    /// there is kept as the literal text it is written as.
+    pub fn parse_resource(text: &str, substitute: bool) -> Template {
+        Template::parse_with(text, substitute, true)
+    }
+
+    fn parse_with(text: &str, substitute: bool, resource: bool) -> Template {
         if !substitute || !text.contains("${") {
             return Template {
                 pieces: vec![Piece::Text(text.to_string())],
@@ -41,6 +54,8 @@ impl Template {
         }
         let mut pieces = Vec::new();
         let mut rest = text;
+        // Colons of the policy's own text so far (a colon in a variable's name does not count).
+        let mut colons = 0;
         while let Some(start) = rest.find("${") {
             let after = rest.get(start + 2..).unwrap_or("");
             let Some(close) = after.find('}') else {
@@ -49,11 +64,21 @@ impl Template {
             let inner = after.get(..close).unwrap_or("");
             let Some(piece) = parse_variable(inner) else {
                 // Not a variable: keep `${` as text and go on after it.
-                push_text(&mut pieces, rest.get(..start + 2).unwrap_or(""));
+                let head = rest.get(..start + 2).unwrap_or("");
+                colons += head.matches(':').count();
+                push_text(&mut pieces, head);
                 rest = after;
                 continue;
             };
-            push_text(&mut pieces, rest.get(..start).unwrap_or(""));
+            let head = rest.get(..start).unwrap_or("");
+            colons += head.matches(':').count();
+            push_text(&mut pieces, head);
+            let piece = match piece {
+                Piece::Var { .. } if resource && colons < 5 => {
+                    Piece::Literal(rest.get(start..start + close + 3).unwrap_or("").to_string())
+                }
+                piece => piece,
+            };
             pieces.push(piece);
             rest = after.get(close + 1..).unwrap_or("");
         }
@@ -188,6 +213,30 @@ mod test {
         assert_eq!(t.resolve_text(&ctx()).unwrap(), "none-*?$");
         let t = Template::parse("x${aws:userid}", true);
         assert_eq!(t.resolve_text(&ctx()), None);
+    }
+
+    #[test]
+    fn resource_variables_only_after_the_fifth_colon() {
+        let mut c = ctx();
+        c.insert("aws:PrincipalAccount", ContextValue::string("123456789012"));
+        let t = Template::parse_resource(
+            "arn:aws:iam::${aws:PrincipalAccount}:role/${aws:username}",
+            true,
+        );
+        assert_eq!(
+            t.resolve_text(&c).unwrap(),
+            "arn:aws:iam::${aws:PrincipalAccount}:role/Bob*"
+        );
+        assert_eq!(t.variable_keys().collect::<Vec<_>>(), ["aws:username"]);
+        // A colon inside a variable's name is not one of the five.
+        let t = Template::parse_resource("arn:aws:s3:::b/${aws:username}:${aws:username}", true);
+        assert_eq!(t.resolve_text(&c).unwrap(), "arn:aws:s3:::b/Bob*:Bob*");
+        // Anywhere else (conditions) variables are substituted wherever they stand.
+        let t = Template::parse("arn:aws:iam::${aws:PrincipalAccount}:role/x", true);
+        assert_eq!(
+            t.resolve_text(&c).unwrap(),
+            "arn:aws:iam::123456789012:role/x"
+        );
     }
 
     #[test]

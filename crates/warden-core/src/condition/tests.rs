@@ -587,7 +587,7 @@ fn suitable_values(base: &str) -> &'static [&'static str] {
 /// reference_policies_elements_condition_operators.html: a missing key fails positive
 /// operators and satisfies negated ones; IfExists holds;
 /// reference_policies_condition-single-vs-multi-valued-context-keys.html: ForAllValues holds,
-/// ForAnyValue fails, when the key is absent or has no value.
+/// ForAnyValue fails, when the key is absent or has no value, with or without IfExists.
 #[test]
 fn missing_key_table() {
     let negated = [
@@ -610,7 +610,9 @@ fn missing_key_table() {
             (format!("ForAllValues:{base}"), true),
             (format!("ForAllValues:{base}IfExists"), true),
             (format!("ForAnyValue:{base}"), false),
-            (format!("ForAnyValue:{base}IfExists"), true),
+            // AWS leaves the pair unspecified; ForAnyValue's own missing-key rule decides
+            // (docs/semantics.md).
+            (format!("ForAnyValue:{base}IfExists"), false),
         ];
         for (op, want) in expectations {
             let c = compile(&op, "k", values);
@@ -668,9 +670,11 @@ fn for_any_value() {
     assert!(!c.evaluate(&multi("aws:CalledVia", &[])));
     assert!(c.evaluate(&ctx(&[("aws:CalledVia", "cloudformation.amazonaws.com")])));
     let if_exists = compile("ForAnyValue:StringLikeIfExists", "aws:CalledVia", &["x"]);
-    assert!(if_exists.evaluate(&Context::new()));
-    assert!(if_exists.evaluate(&multi("aws:CalledVia", &[])));
+    // ForAnyValue's missing-key rule wins over IfExists (docs/semantics.md).
+    assert!(!if_exists.evaluate(&Context::new()));
+    assert!(!if_exists.evaluate(&multi("aws:CalledVia", &[])));
     assert!(!if_exists.evaluate(&multi("aws:CalledVia", &["y"])));
+    assert!(if_exists.evaluate(&multi("aws:CalledVia", &["x"])));
 }
 
 #[test]

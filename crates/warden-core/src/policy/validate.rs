@@ -22,7 +22,6 @@
 //! rest say what else to fix. Warnings are Access-Analyzer-style findings that AWS accepts.
 
 mod actions;
-mod dates;
 mod limits;
 
 pub use limits::counted_chars;
@@ -412,7 +411,7 @@ fn legacy_parsing(doc: &Doc<'_>, sink: &mut Sink<'_>) {
                 continue;
             }
             for (value, span) in &clause.values {
-                if !dates::is_legacy_date(value) {
+                if !crate::date::read(value).iam_accepts {
                     let d = Diagnostic::error(messages::MALFORMED, messages::LEGACY)
                         .located(Some(stmt.location(Some("Condition"))))
                         .at(sink.position(span.start))

@@ -24,7 +24,7 @@ pub(super) fn fails_legacy_parsing(resource: &str) -> bool {
     if resource == "*" {
         return false;
     }
-    let parts: Vec<&str> = resource.split(':').collect();
+    let parts = split_colons(resource, usize::MAX);
     if !parts.get(1).is_some_and(|p| valid_partition(p)) {
         return false;
     }
@@ -38,12 +38,12 @@ pub(super) fn format_error(resource: &str) -> Option<String> {
     if resource == "*" {
         return None;
     }
-    let Some((_, rest)) = resource.split_once(':') else {
+    let Some(&rest) = split_colons(resource, 2).get(1) else {
         return Some(messages::not_arn(resource));
     };
-    let (partition, after) = match rest.split_once(':') {
-        Some((p, a)) => (p, Some(a)),
-        None => (rest, None),
+    let (partition, after) = match split_colons(rest, 2).as_slice() {
+        [p, a] => (*p, Some(*a)),
+        _ => (rest, None),
     };
     if !valid_partition(partition) {
         return Some(messages::partition(
@@ -54,7 +54,7 @@ pub(super) fn format_error(resource: &str) -> Option<String> {
     let Some(after) = after else {
         return Some(messages::RESOURCE_VENDOR.to_string());
     };
-    let mut parts = after.splitn(4, ':');
+    let mut parts = split_colons(after, 4).into_iter();
     let service = parts.next().unwrap_or_default();
     let region = parts.next();
     let account = parts.next();
@@ -79,6 +79,44 @@ pub(super) fn format_error(resource: &str) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Splits at colons into at most `max` parts; a colon inside a policy variable
+/// (`${aws:PrincipalAccount}`) does not split.
+fn split_colons(text: &str, max: usize) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut in_variable = false;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'{' if i > 0 && bytes.get(i - 1) == Some(&b'$') => in_variable = true,
+            b'}' => in_variable = false,
+            b':' if !in_variable && parts.len() + 1 < max => {
+                parts.push(text.get(start..i).unwrap_or_default());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(text.get(start..).unwrap_or_default());
+    parts
+}
+
+/// The first policy variable in the five parts before an ARN's resource part, where AWS does
+/// not substitute variables ("You can't use a variable to replace parts of the ARN before the
+/// fifth colon, such as the service or account", `reference_policies_variables.html`).
+pub(super) fn variable_before_resource_part(resource: &str) -> Option<&str> {
+    let parts = split_colons(resource, 6);
+    if parts.len() < 6 {
+        return None;
+    }
+    parts.iter().take(5).find_map(|part| {
+        let start = part.find("${")?;
+        let rest = part.get(start..)?;
+        let end = rest.find('}')?;
+        rest.get(..=end)
+    })
 }
 
 /// The resource types an IAM ARN may name: those IAM's message lists, then the types IAM added
@@ -126,6 +164,28 @@ fn rebuilt_arn(partition: &str, after: Option<&str>) -> String {
 #[cfg(test)]
 mod test {
     use super::*;
+
+    #[test]
+    fn variables_keep_their_colons() {
+        assert_eq!(
+            split_colons("arn:aws:iam::${aws:PrincipalAccount}:role/*", 6),
+            ["arn", "aws", "iam", "", "${aws:PrincipalAccount}", "role/*"]
+        );
+        assert_eq!(split_colons("a:b:c", 2), ["a", "b:c"]);
+        assert_eq!(
+            format_error("arn:aws:iam::${aws:PrincipalAccount}:role/*"),
+            None
+        );
+        assert_eq!(
+            variable_before_resource_part("arn:*:kms:*:${aws:PrincipalAccount}:key/*"),
+            Some("${aws:PrincipalAccount}")
+        );
+        assert_eq!(
+            variable_before_resource_part("arn:aws:s3:::b/${aws:username}/*"),
+            None
+        );
+        assert_eq!(variable_before_resource_part("${aws:username}"), None);
+    }
 
     #[test]
     fn rebuilds_the_arn_iam_quotes() {

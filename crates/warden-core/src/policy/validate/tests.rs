@@ -627,6 +627,18 @@ fn organizations_policies() {
             one(r#""Effect":"Deny","Principal":"*","NotAction":"s3:*","Resource":"*""#),
         ),
         (
+            "RCP denying every action",
+            Rcp,
+            one(r#""Effect":"Deny","Principal":"*","Action":"*","Resource":"*""#),
+        ),
+        (
+            "RCP with a wildcard service prefix",
+            Rcp,
+            one(
+                r#""Effect":"Deny","Principal":"*","Action":["s3:*","s*:GetObject"],"Resource":"*""#,
+            ),
+        ),
+        (
             "RCP with NotPrincipal",
             Rcp,
             one(
@@ -684,6 +696,35 @@ fn warnings_are_access_analyzer_style_findings() {
         assert!(!report.warnings.is_empty(), "{label}");
     }
     insta::assert_snapshot!("warnings", render_cases(&cases));
+}
+
+/// `reference_policies_variables.html#policy-vars-resourceelement`: variables only after the
+/// fifth colon. IAM stores such policies (AmazonTimestreamInfluxDBServiceRolePolicy), so a
+/// warning, and the variable's colon does not break the ARN's parts.
+#[test]
+fn variables_before_the_resource_part_warn() {
+    for resource in [
+        "arn:aws:iam::${aws:PrincipalAccount}:role/*",
+        "arn:*:kms:*:${aws:PrincipalAccount}:key/*",
+        "arn:aws:sqs:${aws:RequestedRegion}:123456789012:q",
+    ] {
+        let text = one(&format!(
+            r#""Effect":"Allow","Action":"*","Resource":"{resource}""#
+        ));
+        let report = validate(&text, Identity);
+        assert!(report.is_valid(), "{resource}: {}", render(&report));
+        assert_eq!(
+            codes(&report.warnings),
+            ["VARIABLE_BEFORE_RESOURCE_PART"],
+            "{resource}"
+        );
+    }
+    let after =
+        one(r#""Effect":"Allow","Action":"*","Resource":"arn:aws:sqs:*:*:${aws:username}""#);
+    assert!(validate(&after, Identity).warnings.is_empty());
+    // Under 2008-10-17 there are no variables to warn of.
+    let old = r#"{"Version":"2008-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:${aws:x}:::b"}}"#;
+    assert!(!codes(&validate(old, Resource).warnings).contains(&"VARIABLE_BEFORE_RESOURCE_PART"));
 }
 
 #[test]

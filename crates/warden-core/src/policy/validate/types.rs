@@ -333,6 +333,27 @@ fn rcp(stmt: &Stmt<'_>, sink: &mut Sink<'_>) {
             None,
         );
     }
+    // "RCPs only support specifying select service prefixes in the Action element"
+    // (`access-analyzer-reference-policy-checks.html`, RCP_SYNTAX_ERROR_ACTION): `*`, or a
+    // prefix with wildcards, is no service prefix. Only `RCPFullAWSAccess` allows `*`.
+    if stmt.effect.text != "Allow"
+        && let Some(a) = stmt.action.as_ref()
+        && let Some(item) = a.items.iter().find(|i| !has_service_prefix(i.text))
+    {
+        reject(
+            sink,
+            stmt,
+            Some(a.element),
+            item.span,
+            // Warden's own wording.
+            format!(
+                "A resource control policy names actions by their service prefix (`s3:*`), \
+                 not `{}`.",
+                item.text
+            ),
+            None,
+        );
+    }
     if stmt.effect.text == "Allow" && !is_full_access(stmt) {
         // Warden's own wording.
         reject(
@@ -346,6 +367,14 @@ fn rcp(stmt: &Stmt<'_>, sink: &mut Sink<'_>) {
         );
     }
     require_resources(stmt, sink);
+}
+
+/// Whether an action names its service prefix without wildcards (`s3:Get*`, not `*` or
+/// `s*:GetObject`).
+fn has_service_prefix(action: &str) -> bool {
+    action
+        .split_once(':')
+        .is_some_and(|(prefix, _)| !prefix.is_empty() && !prefix.contains(['*', '?']))
 }
 
 /// `RCPFullAWSAccess`'s statement: `Allow` `*` to `*` on `*`, unconditionally.

@@ -1,6 +1,7 @@
 //! Findings IAM does not reject but Access Analyzer's `ValidatePolicy` would flag
 //! (`access-analyzer-reference-policy-checks.html`). The codes are Access Analyzer's where one
-//! exists; `NON_ALPHANUMERIC_SID` and `DUPLICATE_KEY` are Warden's own. The message texts are
+//! exists; `NON_ALPHANUMERIC_SID`, `DUPLICATE_KEY` and `VARIABLE_BEFORE_RESOURCE_PART` are
+//! Warden's own. The message texts are
 //! Warden's.
 
 use super::syntax::{Doc, Stmt};
@@ -10,7 +11,11 @@ use std::net::IpAddr;
 
 /// Pushes every warning for a document whose shape is right.
 pub(super) fn check(doc: &Doc<'_>, policy_type: PolicyType, sink: &mut Sink<'_>) {
+    let substitutes = doc.version.is_some_and(|(v, _)| v == "2012-10-17");
     for stmt in &doc.statements {
+        if substitutes {
+            resource_variables(stmt, sink);
+        }
         if policy_type != PolicyType::Resource {
             sid_characters(stmt, sink);
         }
@@ -34,6 +39,31 @@ pub(super) fn check(doc: &Doc<'_>, policy_type: PolicyType, sink: &mut Sink<'_>)
             .at(sink.position(stmt.effect.span.start));
             sink.warnings.push(d);
         }
+    }
+}
+
+/// A policy variable before the fifth colon of a resource ARN is not substituted: the
+/// evaluator matches it as the literal text it is written as
+/// (`reference_policies_variables.html#policy-vars-resourceelement`). IAM stores such policies
+/// (AWS's own AmazonTimestreamInfluxDBServiceRolePolicy has one), so this is a warning.
+fn resource_variables(stmt: &Stmt<'_>, sink: &mut Sink<'_>) {
+    let Some(block) = &stmt.resource else { return };
+    for item in &block.items {
+        let Some(variable) = super::resources::variable_before_resource_part(item.text) else {
+            continue;
+        };
+        let d = Diagnostic::warning(
+            "VARIABLE_BEFORE_RESOURCE_PART",
+            format!(
+                "The policy variable `{variable}` in `{}` stands before the fifth colon, where AWS \
+                 substitutes no variable (only the resource part of an ARN may hold one); it is \
+                 read as literal text and matches no real ARN.",
+                item.text
+            ),
+        )
+        .located(Some(stmt.location(Some(block.element))))
+        .at(sink.position(item.span.start));
+        sink.warnings.push(d);
     }
 }
 
