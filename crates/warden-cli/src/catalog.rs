@@ -173,7 +173,7 @@ fn expand<W: Write>(
 }
 
 /// `; did you mean X?` for a pattern or action that names nothing, or nothing.
-fn suggestion(action: &str) -> String {
+pub(crate) fn suggestion(action: &str) -> String {
     let catalog = actions();
     let Some((prefix, name)) = action.split_once(':') else {
         return String::new();

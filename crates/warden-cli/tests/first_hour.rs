@@ -1,0 +1,398 @@
+//! The first hour as a user: the guard rails against confident wrong answers, the set-up traps,
+//! the explanations and the documented outputs, each as a newcomer meets it.
+
+mod support;
+
+use std::path::Path;
+use support::*;
+
+/// Asserts that `rendered` (from [`Dir::run`]) holds every one of `parts`.
+fn assert_has(rendered: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(rendered.contains(part), "missing {part:?} in:\n{rendered}");
+    }
+}
+
+fn stderr(rendered: &str) -> &str {
+    rendered.split("--- stderr\n").nth(1).unwrap_or_default()
+}
+
+// ---- confident wrong answers ----
+
+#[test]
+fn an_unknown_action_is_decided_with_a_warning_and_refused_with_strict() -> Result {
+    let dir = ecs_dir()?;
+    let base = ["simulate", "--policy", "AmazonECS_FullAccess.json"];
+    let run = dir.run(&[&base[..], &["--action", "ecs:RunTsk"]].concat())?;
+    assert_eq!(exit_code(&run), "exit code: 0");
+    assert_has(
+        &run,
+        &[
+            "allowed: ecs:RunTsk on *",
+            "warning: unknown action `ecs:RunTsk` (did you mean ecs:RunTask?)",
+        ],
+    );
+    let run = dir.run(&[&base[..], &["--action", "ecs:RunTsk", "--strict"]].concat())?;
+    assert_eq!(exit_code(&run), "exit code: 2", "{run}");
+    assert_has(
+        &run,
+        &[
+            "error: unknown action `ecs:RunTsk`",
+            "(an error with --strict)",
+        ],
+    );
+    assert!(!run.contains("allowed:"), "{run}");
+
+    let run = dir.run(&[&base[..], &["--action", "ecsx:RunTask"]].concat())?;
+    assert_has(
+        &run,
+        &["no service has the prefix `ecsx`; did you mean ecs?"],
+    );
+    Ok(())
+}
+
+#[test]
+fn an_action_that_is_not_service_colon_name_is_a_usage_error() -> Result {
+    let dir = ecs_dir()?;
+    let run = dir.run(&[
+        "simulate",
+        "--policy",
+        "AmazonECS_FullAccess.json",
+        "--action",
+        "ecs-RunTask",
+    ])?;
+    assert_eq!(exit_code(&run), "exit code: 2", "{run}");
+    assert_has(
+        &run,
+        &[
+            "error: `ecs-RunTask` is not an action: write service:Name, e.g. ecs:RunTask; did you mean ecs:RunTask?",
+        ],
+    );
+    Ok(())
+}
+
+#[test]
+fn malformed_and_misplaced_resources_warn() -> Result {
+    let dir = ecs_dir()?;
+    let run = dir.run(&[
+        "simulate",
+        "--policy",
+        "AmazonECS_FullAccess.json",
+        "--action",
+        "ecs:RunTask",
+        "--resource",
+        "arn:aws:iam::12345:role/x",
+        "--resource",
+        "not-an-arn",
+        "--resource",
+        "arn:aws:iam::123456789012:role/x",
+    ])?;
+    assert_eq!(exit_code(&run), "exit code: 0", "{run}");
+    assert_has(
+        stderr(&run),
+        &[
+            "warning: `12345` in `arn:aws:iam::12345:role/x` is not an account id (12 digits)",
+            "warning: `not-an-arn` is not an ARN",
+            "warning: `arn:aws:iam::123456789012:role/x` is not a resource ecs:RunTask acts on: it acts on task-definition",
+        ],
+    );
+    // A fitting resource is quiet.
+    let run = dir.run(&[
+        "simulate",
+        "--policy",
+        "AmazonECS_FullAccess.json",
+        "--action",
+        "iam:PassRole",
+        "--resource",
+        "arn:aws:iam::123456789012:role/x",
+        "--context",
+        "iam:PassedToService=ecs-tasks.amazonaws.com",
+    ])?;
+    assert_eq!(stderr(&run), "", "{run}");
+    Ok(())
+}
+
+#[test]
+fn requests_lines_get_the_same_guard_rails() -> Result {
+    let dir = ecs_dir()?;
+    dir.write(
+        "requests.jsonl",
+        concat!(
+            r#"{"action": "ecs:RunTsk"}"#,
+            "\n",
+            r#"{"action": "ecs-RunTask"}"#,
+            "\n",
+            r#"{"action": "ecs:RunTask", "resource": "arn:aws:iam::123456789012:role/x"}"#,
+            "\n",
+        ),
+    )?;
+    let base = [
+        "simulate",
+        "--policy",
+        "AmazonECS_FullAccess.json",
+        "--requests",
+        "requests.jsonl",
+    ];
+    let run = dir.run(&base)?;
+    assert_eq!(exit_code(&run), "exit code: 1", "{run}");
+    assert_has(
+        &run,
+        &[
+            r#""line":1,"action":"ecs:RunTsk""#,
+            r#"{"line":2,"error":"line 2: `ecs-RunTask` is not an action"#,
+            "warning: line 1: unknown action `ecs:RunTsk` (did you mean ecs:RunTask?)",
+            "warning: line 3: `arn:aws:iam::123456789012:role/x` is not a resource ecs:RunTask acts on",
+        ],
+    );
+    let run = dir.run(&[&base[..], &["--strict"]].concat())?;
+    assert_has(
+        &run,
+        &[
+            r#"{"line":1,"error":"line 1: unknown action `ecs:RunTsk`"#,
+            "(an error with --strict)",
+        ],
+    );
+    assert!(!stderr(&run).contains("warning:"), "{run}");
+    Ok(())
+}
+
+#[test]
+fn a_policy_in_the_wrong_place_is_named_with_the_right_flag() -> Result {
+    let dir = ecs_dir()?;
+    let run = dir.run(&[
+        "simulate",
+        "--policy",
+        "ecs-tasks-trust.json",
+        "--action",
+        "sts:AssumeRole",
+    ])?;
+    assert_has(
+        stderr(&run),
+        &[
+            "warning: `ecs-tasks-trust.json` (--policy) names a Principal, as a role's trust policy does",
+            "give it as --resource-policy",
+        ],
+    );
+    let run = dir.run(&[
+        "simulate",
+        "--resource-policy",
+        "AmazonECS_FullAccess.json",
+        "--action",
+        "ecs:RunTask",
+    ])?;
+    assert_has(
+        stderr(&run),
+        &[
+            "warning: `AmazonECS_FullAccess.json` (--resource-policy) names no Principal",
+            "give it as --policy",
+        ],
+    );
+    let run = dir.run(&[
+        "simulate",
+        "--resource-policy",
+        "AmazonECS_FullAccess.json",
+        "--action",
+        "ecs:RunTask",
+        "--strict",
+    ])?;
+    assert_eq!(exit_code(&run), "exit code: 2", "{run}");
+    Ok(())
+}
+
+#[test]
+fn huge_values_are_cut_in_messages() -> Result {
+    let dir = Dir::new()?;
+    let sid = "S".repeat(100_000);
+    dir.write(
+        "big.json",
+        &format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{{"Sid": "{sid}", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}]}}"#
+        ),
+    )?;
+    let run = dir.run(&[
+        "simulate",
+        "--policy",
+        "big.json",
+        "--action",
+        "s3:GetObject",
+    ])?;
+    assert_eq!(exit_code(&run), "exit code: 0", "{run}");
+    assert!(run.len() < 2_000, "{} bytes of output", run.len());
+    assert_has(&run, &["more characters)"]);
+    let action = format!("s3:{}", "G".repeat(100_000));
+    let run = dir.run(&["simulate", "--policy", "big.json", "--action", &action])?;
+    assert!(run.len() < 2_000, "{} bytes of output", run.len());
+    Ok(())
+}
+
+#[test]
+fn simulate_applies_the_apis_length_limit_as_validate_does() -> Result {
+    let dir = Dir::new()?;
+    let sid = "S".repeat(140_000);
+    dir.write(
+        "huge.json",
+        &format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{{"Sid": "{sid}", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}}]}}"#
+        ),
+    )?;
+    let run = dir.run(&[
+        "simulate",
+        "--policy",
+        "huge.json",
+        "--action",
+        "s3:GetObject",
+    ])?;
+    assert_eq!(exit_code(&run), "exit code: 2", "{run}");
+    let limit =
+        "failed to satisfy constraint: Member must have length less than or equal to 131072";
+    assert_has(
+        &run,
+        &[
+            "error: ValidationError: `huge.json` (PolicyInputList.1): 1 validation error detected: \
+             Value at 'policyInputList.1' ",
+            limit,
+        ],
+    );
+    let run = dir.run(&["validate", "-t", "identity", "huge.json"])?;
+    assert_has(&run, &["Value at 'policyDocument' ", limit]);
+    Ok(())
+}
+
+#[test]
+fn simulate_parse_errors_say_where() -> Result {
+    let dir = Dir::new()?;
+    dir.write(
+        "bad.json",
+        "{\"Version\": \"2012-10-17\",\n \"Statement\": [{\"Effect\": \"Allow\" \"Action\": \"*\"}]}",
+    )?;
+    let run = dir.run(&[
+        "simulate",
+        "--policy",
+        "bad.json",
+        "--action",
+        "s3:GetObject",
+    ])?;
+    assert_eq!(exit_code(&run), "exit code: 2", "{run}");
+    assert_has(
+        &run,
+        &[
+            "error: MalformedPolicyDocument: `bad.json` (PolicyInputList.1): the policy is not valid JSON: Expected comma (line 2 column 34)",
+        ],
+    );
+    let run = dir.run(&["validate", "-t", "identity", "bad.json"])?;
+    assert_has(&run, &["(line 2 column 34)"]);
+    Ok(())
+}
+
+#[test]
+fn validate_reports_a_type_mismatch_once() -> Result {
+    let dir = ecs_dir()?;
+    let run = dir.run(&["validate", "-t", "trust", "AmazonECS_FullAccess.json"])?;
+    assert_eq!(exit_code(&run), "exit code: 1", "{run}");
+    assert_has(
+        &run,
+        &[
+            "did you mean `-t identity`?",
+            "more errors, which follow from the type, are not shown",
+        ],
+    );
+    assert_eq!(run.matches("error:").count(), 1, "{run}");
+    let run = dir.run(&["validate", "-t", "identity", "ecs-tasks-trust.json"])?;
+    assert_has(&run, &["did you mean `-t trust`?"]);
+    let run = dir.run(&[
+        "validate",
+        "-t",
+        "trust",
+        "-o",
+        "json",
+        "AmazonECS_FullAccess.json",
+    ])?;
+    let files: serde_json::Value = serde_json::from_str(
+        run.split("--- stdout\n")
+            .nth(1)
+            .unwrap_or_default()
+            .split("--- stderr")
+            .next()
+            .unwrap_or_default(),
+    )?;
+    assert!(
+        files[0]["type_mismatch"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`-t identity`"),
+        "{run}"
+    );
+    // A valid document of the right type has no such line.
+    let run = dir.run(&["validate", "-t", "trust", "ecs-tasks-trust.json"])?;
+    assert!(!run.contains("did you mean"), "{run}");
+    Ok(())
+}
+
+// ---- set-up traps ----
+
+#[test]
+fn read_commands_do_not_create_a_store_at_a_mistyped_path() -> Result {
+    let dir = Dir::new()?;
+    for args in [
+        &["account", "show", "--database", "typo/account.db"][..],
+        &["account", "export", "--database", "typo/account.db"][..],
+        &[
+            "simulate",
+            "--principal",
+            "arn:aws:iam::123456789012:user/admin",
+            "--action",
+            "iam:GetRole",
+            "--database",
+            "typo/account.db",
+        ][..],
+    ] {
+        let run = dir.run(args)?;
+        assert_eq!(exit_code(&run), "exit code: 2", "{run}");
+        assert_has(
+            &run,
+            &[
+                "error: no store at `typo/account.db`: `warden account import FILE --database typo/account.db`",
+            ],
+        );
+        assert!(
+            !dir.path().join("typo").exists(),
+            "{args:?} created a store"
+        );
+    }
+    // Import creates the store; then the read commands find it.
+    dir.write(
+        "details.json",
+        r#"{"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": []}"#,
+    )?;
+    let run = dir.run(&[
+        "account",
+        "import",
+        "details.json",
+        "--database",
+        "typo/account.db",
+    ])?;
+    assert_eq!(exit_code(&run), "exit code: 0", "{run}");
+    let run = dir.run(&["account", "show", "--database", "typo/account.db"])?;
+    assert_has(&run, &["exit code: 0", "account:  123456789012"]);
+    Ok(())
+}
+
+#[test]
+fn importing_another_account_says_what_to_do() -> Result {
+    let dir = Dir::new()?;
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/account-authorization-details.json");
+    let examples = examples.to_str().unwrap_or_default();
+    dir.write("mine.json", r#"{"UserDetailList": [{"UserName": "u", "Path": "/", "UserId": "AIDAEXAMPLEEXAMPLE01", "Arn": "arn:aws:iam::123456789012:user/u", "CreateDate": "2024-01-01T00:00:00Z"}], "GroupDetailList": [], "RoleDetailList": [], "Policies": []}"#)?;
+    let run = dir.run(&["account", "import", "mine.json", "--database", "a.db"])?;
+    assert_eq!(exit_code(&run), "exit code: 0", "{run}");
+    let run = dir.run(&["account", "import", examples, "--database", "a.db"])?;
+    assert_eq!(exit_code(&run), "exit code: 2", "{run}");
+    assert_has(
+        &run,
+        &[
+            "import into an empty store (a new path: `warden account import FILE --database 111122223333.db` creates it)",
+        ],
+    );
+    Ok(())
+}
