@@ -396,3 +396,125 @@ fn importing_another_account_says_what_to_do() -> Result {
     );
     Ok(())
 }
+
+/// `warden serve` on a free port, until dropped.
+struct Server {
+    child: std::process::Child,
+    banner: String,
+    url: String,
+}
+
+impl Server {
+    fn start(dir: &Dir, extra: &[&str]) -> Result<Server> {
+        use std::io::BufRead;
+        let log = std::fs::File::create(dir.path().join("server.log"))?;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_warden"))
+            .args(["serve", "--port", "0", "--database", "account.db"])
+            .args(extra)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(log)
+            .spawn()?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut banner = String::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line?;
+            banner.push_str(&line);
+            banner.push('\n');
+            if line.contains("iam list-roles") {
+                break;
+            }
+        }
+        let url = banner
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("Warden IAM and STS endpoint: "))
+            .ok_or_else(|| format!("no endpoint line in {banner:?}"))?
+            .to_string();
+        Ok(Server { child, banner, url })
+    }
+
+    /// Sends a raw HTTP request; the whole answer.
+    fn send(&self, request: &str) -> Result<String> {
+        use std::io::{Read, Write};
+        let address = self.url.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address)?;
+        stream.write_all(request.as_bytes())?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer)?;
+        Ok(answer)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_banner_sets_a_region_and_says_how_to_set_a_key_on_restart() -> Result {
+    let dir = Dir::new()?;
+    let first = Server::start(&dir, &[])?;
+    assert_has(
+        &first.banner,
+        &[
+            "  export AWS_ACCESS_KEY_ID=AKIA",
+            "  export AWS_SECRET_ACCESS_KEY=",
+            "  export AWS_DEFAULT_REGION=us-east-1",
+        ],
+    );
+    drop(first);
+    let again = Server::start(&dir, &[])?;
+    assert_has(
+        &again.banner,
+        &[
+            "the administrator's key was printed when the store was created; to give it a key of your own, restart with",
+            "--admin-access-key-id AKIA... --admin-secret-access-key SECRET",
+            "a secret of exactly 40 characters",
+            "export AWS_DEFAULT_REGION=us-east-1",
+        ],
+    );
+    assert!(
+        !again.banner.contains("AWS_SECRET_ACCESS_KEY"),
+        "{}",
+        again.banner
+    );
+    Ok(())
+}
+
+#[test]
+fn a_call_for_another_service_is_told_what_warden_serves_and_logged() -> Result {
+    let dir = Dir::new()?;
+    let server = Server::start(&dir, &["--log", "json"])?;
+    let body = "{}";
+    let answer = server.send(&format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Amz-Target: AmazonEC2ContainerServiceV20141113.ListClusters\r\n\
+         Content-Type: application/x-amz-json-1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/ecs/aws4_request, SignedHeaders=host, Signature=00\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    ))?;
+    assert_has(
+        &answer,
+        &[
+            "HTTP/1.1 400",
+            r#""__type":"UnsupportedService""#,
+            "Warden serves IAM and STS only",
+            "`ecs` (AmazonEC2ContainerServiceV20141113.ListClusters)",
+        ],
+    );
+    drop(server);
+    let log = std::fs::read_to_string(dir.path().join("server.log"))?;
+    let line: serde_json::Value = serde_json::from_str(log.lines().next().unwrap_or_default())?;
+    assert_eq!(line["error"], "UnsupportedService", "{log}");
+    assert_eq!(line["status"], 400, "{log}");
+
+    // --log off: nothing.
+    let dir = Dir::new()?;
+    let server = Server::start(&dir, &["--log", "off"])?;
+    server.send("POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")?;
+    drop(server);
+    assert_eq!(std::fs::read_to_string(dir.path().join("server.log"))?, "");
+    Ok(())
+}
