@@ -518,3 +518,110 @@ fn a_call_for_another_service_is_told_what_warden_serves_and_logged() -> Result 
     assert_eq!(std::fs::read_to_string(dir.path().join("server.log"))?, "");
     Ok(())
 }
+
+// ---- documented outputs ----
+
+#[test]
+fn policy_search_reads_names_and_descriptions_and_says_so() -> Result {
+    let dir = Dir::new()?;
+    let run = dir.run(&["policy", "list", "--search", "ECS"])?;
+    assert_eq!(exit_code(&run), "exit code: 0", "{run}");
+    assert_has(
+        &run,
+        &[
+            "AmazonECS_FullAccess",
+            // Found by their descriptions: their names do not say "ecs".
+            "AmazonEC2ContainerServiceFullAccess",
+            "AmazonEC2ContainerServiceforEC2Role",
+            "policies whose name or description contains `ECS` (any case)",
+        ],
+    );
+    Ok(())
+}
+
+#[test]
+fn the_summary_of_a_deprecated_policy_says_so() -> Result {
+    let dir = Dir::new()?;
+    let run = dir.run(&["policy", "summary", "AmazonEC2ContainerServiceFullAccess"])?;
+    assert_has(
+        &run,
+        &[
+            "--- stdout\nDEPRECATED: AmazonEC2ContainerServiceFullAccess is deprecated since",
+            "use AmazonECS_FullAccess",
+        ],
+    );
+    let run = dir.run(&["policy", "summary", "AmazonECS_FullAccess"])?;
+    assert!(!run.contains("DEPRECATED"), "{run}");
+    Ok(())
+}
+
+#[test]
+fn actions_show_of_a_pattern_points_to_expand() -> Result {
+    let run = Dir::new()?.run(&["actions", "show", "ecs:*"])?;
+    assert_eq!(exit_code(&run), "exit code: 2", "{run}");
+    assert_has(
+        &run,
+        &["list the actions it covers with `warden actions expand 'ecs:*'`"],
+    );
+    Ok(())
+}
+
+/// The examples are the catalog versions examples/README.md says they are.
+#[test]
+fn the_examples_are_the_versions_their_readme_names() -> Result {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let dir = Dir::new()?;
+    let readme = std::fs::read_to_string(examples.join("README.md"))?;
+    for (file, policy, version) in [
+        ("AmazonECS_FullAccess.json", "AmazonECS_FullAccess", "v21"),
+        (
+            "AmazonECS_FullAccess-v22.json",
+            "AmazonECS_FullAccess",
+            "v22",
+        ),
+        (
+            "AmazonEC2ContainerServiceFullAccess.json",
+            "AmazonEC2ContainerServiceFullAccess",
+            "v1",
+        ),
+        (
+            "AmazonEC2ContainerServiceforEC2Role.json",
+            "AmazonEC2ContainerServiceforEC2Role",
+            "v9",
+        ),
+    ] {
+        assert!(
+            readme.contains(&format!("| `{file}` | {policy} **{version}**")),
+            "examples/README.md does not give {file} as {policy} {version}"
+        );
+        let run = dir.run(&[
+            "policy",
+            "get",
+            policy,
+            "--version-id",
+            version,
+            "--document",
+        ])?;
+        let stored = run
+            .split("--- stdout\n")
+            .nth(1)
+            .and_then(|r| r.split("--- stderr").next())
+            .unwrap_or_default();
+        let stored: serde_json::Value = serde_json::from_str(stored)?;
+        let shipped: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(examples.join(file))?)?;
+        assert_eq!(shipped, stored, "{file} is not {policy} {version}");
+    }
+    // v22 is the default `--policy-arn` simulates.
+    let run = dir.run(&["policy", "get", "AmazonECS_FullAccess"])?;
+    assert_has(&run, &["v22 (default)"]);
+    // Both trust templates are trust policies for ECS tasks.
+    for file in ["ecs-tasks-trust.json", "ecs-task-execution-trust.json"] {
+        let path = examples.join(file);
+        let run = dir.run(&["validate", "-t", "trust", path.to_str().unwrap_or_default()])?;
+        assert_has(&run, &["exit code: 0", ": valid"]);
+        let text = std::fs::read_to_string(&path)?;
+        assert!(text.contains("\"ecs-tasks.amazonaws.com\""), "{file}");
+    }
+    Ok(())
+}
