@@ -465,7 +465,14 @@ fn the_banner_sets_a_region_and_says_how_to_set_a_key_on_restart() -> Result {
             "  export AWS_DEFAULT_REGION=us-east-1",
         ],
     );
+    // The decision log is on by default, as text on stderr.
+    first.send("POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Amz-Target: Foo.Bar\r\nContent-Length: 0\r\n\r\n")?;
     drop(first);
+    let log = std::fs::read_to_string(dir.path().join("server.log"))?;
+    assert!(
+        log.starts_with("request=") && log.contains(" status=400 error=UnsupportedService"),
+        "{log}"
+    );
     let again = Server::start(&dir, &[])?;
     assert_has(
         &again.banner,
