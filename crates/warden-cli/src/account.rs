@@ -3,7 +3,7 @@
 use crate::error::{CliError, SUCCESS};
 use crate::input::read_text;
 use crate::output::write_json;
-use crate::principal::open_store;
+use crate::principal::{open_existing_store, open_store, store_location};
 use std::io::Write;
 
 /// `warden account ...`.
@@ -54,23 +54,13 @@ pub fn run<W: Write>(command: &AccountCommand, out: &mut W) -> Result<u8, CliErr
             )?;
         }
         AccountCommand::Export { database } => {
-            let store = open_store(database.as_deref())?;
+            let store = open_existing_store(database.as_deref())?;
             let details = store.export_authorization_details().map_err(fail)?;
             write_json(out, &details)?;
         }
         AccountCommand::Show { database } => {
-            let location = match database {
-                Some(url) => url.clone(),
-                None => std::env::var(warden_store::DATABASE_ENV)
-                    .ok()
-                    .filter(|v| !v.is_empty())
-                    .unwrap_or_else(|| {
-                        warden_store::Store::default_location()
-                            .to_string_lossy()
-                            .into_owned()
-                    }),
-            };
-            let store = open_store(database.as_deref())?;
+            let location = store_location(database.as_deref());
+            let store = open_existing_store(database.as_deref())?;
             let details = store.export_authorization_details().map_err(fail)?;
             let count = |key: &str| {
                 details

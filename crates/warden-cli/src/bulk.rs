@@ -5,7 +5,8 @@
 //! Output, one JSON object a line: the decision, or `{"line": N, "error": "..."}` for a line
 //! that cannot be read; the other lines go on.
 
-use crate::error::{CliError, FAILED, SUCCESS};
+use crate::error::{CliError, FAILED, SUCCESS, warn};
+use crate::guard::{self, Guard};
 use crate::input::{io_reason, list_of, path_of};
 use crate::output::{Sources, reason_code};
 use crate::simulate::simulate_error;
@@ -78,6 +79,7 @@ pub fn run<W: Write>(
     base: &SimulateCustomPolicyRequest,
     sources: &Sources,
     requests_arg: &str,
+    guard: &mut Guard,
     out: &mut W,
 ) -> Result<u8, CliError> {
     let sim = Simulation::prepare(base).map_err(|e| simulate_error(&e, sources))?;
@@ -120,7 +122,7 @@ pub fn run<W: Write>(
             continue;
         }
         total += 1;
-        match decide(base, sim.policy_set(), text) {
+        match decide(base, sim.policy_set(), text, number, guard) {
             Ok((line, decision)) => {
                 let principal = line.principal.as_deref().or(base.caller_arn.as_deref());
                 let resource = line.resource.as_deref().unwrap_or("*");
@@ -196,10 +198,31 @@ fn decide(
     base: &SimulateCustomPolicyRequest,
     policies: &PolicySet,
     text: &str,
+    number: usize,
+    guard: &mut Guard,
 ) -> Result<(Line, Decision), String> {
     let line: Line = serde_json::from_str(text).map_err(json_error)?;
     if line.action.trim().is_empty() {
         return Err("`action` is empty".into());
+    }
+    // The guard rails of `--action` and `--resource`, per line: a finding is a warning naming
+    // the line, or with --strict the line's error.
+    guard::action_shape(&line.action)?;
+    let mut findings: Vec<String> = guard::action_finding(&line.action).into_iter().collect();
+    if let Some(resource) = &line.resource {
+        findings.extend(guard::resource_findings(
+            std::slice::from_ref(&line.action),
+            resource,
+        ));
+    }
+    if guard.strict() {
+        if let Some(first) = findings.into_iter().next() {
+            return Err(format!("{first} (an error with --strict)"));
+        }
+    } else {
+        for f in guard.warned_fresh(findings) {
+            warn(format!("line {number}: {f}"));
+        }
     }
     let mut context_entries = base.context_entries.clone();
     for (key, value) in &line.context {

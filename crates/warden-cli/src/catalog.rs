@@ -49,7 +49,7 @@ pub enum PolicyCommand {
         /// Only deprecated policies
         #[arg(long)]
         deprecated: bool,
-        /// Only policies whose name contains TEXT (any case)
+        /// Only policies whose name or description contains TEXT (any case)
         #[arg(long, value_name = "TEXT")]
         search: Option<String>,
         /// List the trust-policy templates instead (ECS task roles, EC2 instance roles)
@@ -173,7 +173,7 @@ fn expand<W: Write>(
 }
 
 /// `; did you mean X?` for a pattern or action that names nothing, or nothing.
-fn suggestion(action: &str) -> String {
+pub(crate) fn suggestion(action: &str) -> String {
     let catalog = actions();
     let Some((prefix, name)) = action.split_once(':') else {
         return String::new();
@@ -225,6 +225,14 @@ struct ShownAction<'a> {
 
 fn show<W: Write>(name: &str, format: CatalogFormat, out: &mut W) -> Result<u8, CliError> {
     let catalog = actions();
+    if name.contains(['*', '?']) {
+        return Err(CliError::input(format!(
+            "`{}` is a pattern: `actions show` takes one action; list the actions it covers \
+             with `warden actions expand '{}'`",
+            crate::guard::cut(name),
+            crate::guard::cut(name)
+        )));
+    }
     let Some((service, action)) = catalog.action(name) else {
         return Err(CliError::input(format!(
             "unknown action `{name}`{}",
@@ -382,15 +390,20 @@ fn list<W: Write>(
 ) -> Result<u8, CliError> {
     let catalog = managed();
     let needle = search.map(str::to_ascii_lowercase);
+    // Names and descriptions both: `ecs` finds AmazonEC2ContainerService* by their
+    // descriptions ("... Amazon ECS ...").
     let policies: Vec<&ManagedPolicy> = catalog
         .names()
         .iter()
-        .filter(|name| {
-            needle
-                .as_deref()
-                .is_none_or(|n| name.to_ascii_lowercase().contains(n))
-        })
         .filter_map(|name| catalog.by_name(name))
+        .filter(|p| {
+            needle.as_deref().is_none_or(|n| {
+                p.name.to_ascii_lowercase().contains(n)
+                    || p.description
+                        .as_deref()
+                        .is_some_and(|d| d.to_ascii_lowercase().contains(n))
+            })
+        })
         .filter(|p| !deprecated_only || p.deprecated.is_some())
         .collect();
     if format == CatalogFormat::Json {
@@ -423,7 +436,25 @@ fn list<W: Write>(
     } else {
         "policies"
     };
-    writeln!(out, "{} {noun}", policies.len())?;
+    let mut searched = Vec::new();
+    if deprecated_only {
+        searched.push("deprecated".to_string());
+    }
+    match search {
+        Some(text) => writeln!(
+            out,
+            "{} {}{noun} whose name or description contains `{}` (any case)",
+            policies.len(),
+            searched.iter().map(|s| format!("{s} ")).collect::<String>(),
+            crate::guard::cut(text)
+        )?,
+        None => writeln!(
+            out,
+            "{} {}{noun}",
+            policies.len(),
+            searched.iter().map(|s| format!("{s} ")).collect::<String>()
+        )?,
+    }
     Ok(SUCCESS)
 }
 
@@ -597,6 +628,22 @@ pub fn policy_text(arg: &str) -> Result<(String, String), CliError> {
 
 fn summary<W: Write>(arg: &str, format: CatalogFormat, out: &mut W) -> Result<u8, CliError> {
     let (text, label) = policy_text(arg)?;
+    // A deprecated managed policy still grants what it grants: the summary says it is
+    // deprecated before what it grants.
+    let deprecated = managed()
+        .lookup(&label)
+        .ok()
+        .and_then(|p| p.deprecated.as_ref().map(|d| (p, d)));
+    if let Some((policy, d)) = deprecated {
+        let note = format!(
+            "{} is deprecated since {} ({}): it cannot be attached to anything new; use {}",
+            policy.name, d.date, d.reason, d.replacement
+        );
+        match format {
+            CatalogFormat::Text => writeln!(out, "DEPRECATED: {note}")?,
+            CatalogFormat::Json => warn(note),
+        }
+    }
     let policy = warden_core::Policy::parse(&text).map_err(|e| {
         CliError::input(format!(
             "{label} is not a policy: {e} (run `warden validate` for details)"

@@ -61,11 +61,15 @@ impl From<std::io::Error> for CliError {
 }
 
 /// Prints a warning to stderr (nothing better to do if stderr is gone).
+/// Quoted values are cut to a readable length.
 pub fn warn(message: impl fmt::Display) {
+    let message = crate::guard::shorten_quoted(&message.to_string());
     let _ = writeln!(std::io::stderr(), "warning: {message}");
 }
 
 /// Prints an error to stderr (nothing better to do if stderr is gone).
+/// Quoted values are cut to a readable length.
 pub fn complain(message: impl fmt::Display) {
+    let message = crate::guard::shorten_quoted(&message.to_string());
     let _ = writeln!(std::io::stderr(), "error: {message}");
 }

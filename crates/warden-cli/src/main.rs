@@ -7,6 +7,7 @@ mod account;
 mod bulk;
 mod catalog;
 mod error;
+mod guard;
 mod input;
 mod output;
 mod principal;

@@ -1,5 +1,6 @@
 //! Rendering decisions for people (`text`, `table`) and for programs (`json`, as awscli prints).
 
+use crate::guard::cut;
 use serde::Serialize;
 use std::io::Write;
 use warden_core::authorize::{Decision, MatchedStatement, Reason};
@@ -90,7 +91,7 @@ impl Sources {
     fn short(&self, m: &MatchedStatement) -> String {
         let name = self.name(&m.source_policy_id);
         match m.sid.as_deref().filter(|s| !s.is_empty()) {
-            Some(sid) => format!("{name}#{}({sid})", m.statement_index + 1),
+            Some(sid) => format!("{name}#{}({})", m.statement_index + 1, cut(sid)),
             None => format!("{name}#{}", m.statement_index + 1),
         }
     }
@@ -100,7 +101,7 @@ impl Sources {
     fn long(&self, m: &MatchedStatement) -> String {
         let mut s = format!("statement {}", m.statement_index + 1);
         if let Some(sid) = m.sid.as_deref().filter(|s| !s.is_empty()) {
-            s.push_str(&format!(" `{sid}`"));
+            s.push_str(&format!(" `{}`", cut(sid)));
         }
         let effect = match m.effect {
             Effect::Allow => "Allow",
@@ -202,7 +203,9 @@ pub fn write_text<W: Write>(
         writeln!(
             out,
             "{}: {} on {}",
-            r.eval_decision, r.eval_action_name, r.eval_resource_name
+            r.eval_decision,
+            cut(&r.eval_action_name),
+            cut(&r.eval_resource_name)
         )?;
         writeln!(out, "  {}", explain(&d.reason, sources))?;
         for m in &d.matched {
@@ -262,8 +265,8 @@ pub fn write_table<W: Write>(
             matched.join(", ")
         };
         cells.push([
-            row.result.eval_action_name.clone(),
-            row.result.eval_resource_name.clone(),
+            cut(&row.result.eval_action_name),
+            cut(&row.result.eval_resource_name),
             row.result.eval_decision.clone(),
             matched,
         ]);

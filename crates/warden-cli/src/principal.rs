@@ -24,7 +24,39 @@ pub fn wanted(args: &SimulateArgs) -> Result<bool, CliError> {
         .is_some_and(|v| v.get("PolicySourceArn").is_some()))
 }
 
-/// Opens the store `--database` names, else `$WARDEN_DATABASE_URL`, else the embedded default.
+/// Where the store is: `--database`, else `$WARDEN_DATABASE_URL`, else the embedded default.
+pub fn store_location(database: Option<&str>) -> String {
+    match database {
+        Some(url) => url.to_string(),
+        None => std::env::var(warden_store::DATABASE_ENV)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| Store::default_location().to_string_lossy().into_owned()),
+    }
+}
+
+/// Opens an existing store for a command that only reads it (`account show`, `simulate
+/// --principal`): a mistyped path must not silently become a new, empty store. Only `serve`
+/// and `account import` create stores.
+pub fn open_existing_store(database: Option<&str>) -> Result<Store, CliError> {
+    let location = store_location(database);
+    let is_file = !(location.starts_with("postgres://")
+        || location.starts_with("postgresql://")
+        || location == ":memory:"
+        || location == "sqlite::memory:");
+    let path = location.strip_prefix("sqlite://").unwrap_or(&location);
+    if is_file && !std::path::Path::new(path).exists() {
+        return Err(CliError::input(format!(
+            "no store at `{path}`: `warden account import FILE --database {path}` or `warden \
+             serve --database {path}` creates one (check the path, --database or {})",
+            warden_store::DATABASE_ENV
+        )));
+    }
+    open_store(database)
+}
+
+/// Opens the store `--database` names, else `$WARDEN_DATABASE_URL`, else the embedded default,
+/// creating it when it does not exist.
 pub fn open_store(database: Option<&str>) -> Result<Store, CliError> {
     let opened = match database {
         Some(url) => Store::open(url),
@@ -64,7 +96,11 @@ pub fn run<W: Write>(args: &SimulateArgs, out: &mut W) -> Result<u8, CliError> {
             "no action to simulate: give --action (or ActionNames in --cli-input-json)",
         ));
     }
-    let store = open_store(args.database.as_deref())?;
+    crate::guard::Guard::new(args.strict).report(crate::guard::request_findings(
+        &req.action_names,
+        &req.resource_arns,
+    )?)?;
+    let store = open_existing_store(args.database.as_deref())?;
     let fail = |e: warden_store::StoreError| CliError::input(e.to_string());
     let (sim, custom) = store.principal_simulation(&req).map_err(fail)?;
     let results = sim.run(&custom.action_names, &custom.resource_arns);

@@ -5,6 +5,7 @@ use crate::principal::open_store;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
+use warden_server::access_log::{AccessLog, LogFormat};
 use warden_server::bootstrap::ensure_admin;
 use warden_server::listener::Limits;
 use warden_server::server::{AppState, serve_with};
@@ -32,10 +33,12 @@ pub struct ServeArgs {
     /// the embedded store under ~/.local/share/warden]
     #[arg(long, value_name = "URL")]
     pub database: Option<String>,
-    /// The administrator's access key id [env: WARDEN_ADMIN_ACCESS_KEY_ID]
+    /// The administrator's access key id: AKIA and 16 upper-case letters or digits; added to
+    /// the administrator's keys (at most 2) [env: WARDEN_ADMIN_ACCESS_KEY_ID]
     #[arg(long, value_name = "AKIA...", requires = "admin_secret_access_key")]
     pub admin_access_key_id: Option<String>,
-    /// The administrator's secret access key [env: WARDEN_ADMIN_SECRET_ACCESS_KEY]
+    /// The administrator's secret access key: exactly 40 characters
+    /// [env: WARDEN_ADMIN_SECRET_ACCESS_KEY]
     #[arg(long, value_name = "SECRET", requires = "admin_access_key_id")]
     pub admin_secret_access_key: Option<String>,
     /// Seconds a client has to send a request's complete header before its connection is
@@ -53,6 +56,33 @@ pub struct ServeArgs {
     /// [default: 512]
     #[arg(long, value_name = "N", value_parser = parse_connections)]
     pub max_connections: Option<usize>,
+    /// The decision log on standard error, one line per request: request id, caller,
+    /// operation, and each authorization's action, resource, decision and reason (never a
+    /// parameter's value, so never a secret)
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogArg::Text)]
+    pub log: LogArg,
+}
+
+/// The `--log` formats of `warden serve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogArg {
+    /// `key=value` lines.
+    Text,
+    /// One JSON object a line.
+    Json,
+    /// No log.
+    Off,
+}
+
+impl LogArg {
+    /// The server's format for this flag value.
+    fn format(self) -> LogFormat {
+        match self {
+            LogArg::Text => LogFormat::Text,
+            LogArg::Json => LogFormat::Json,
+            LogArg::Off => LogFormat::Off,
+        }
+    }
 }
 
 /// The longest timeout the flags take: a day, far past any client's own.
@@ -87,6 +117,44 @@ impl ServeArgs {
             max_connections: self.max_connections.unwrap_or(default.max_connections),
         }
     }
+}
+
+/// The region the banner's `export` lines set: awscli and the SDKs refuse to sign without one,
+/// and IAM and STS answer in any.
+pub const BANNER_REGION: &str = "us-east-1";
+
+/// The credential lines of the start-up banner: the new key's `export` lines (with a region, so
+/// that pasting them is enough), or, on a restart, how to set a key of one's own.
+fn write_banner_credentials<W: Write>(
+    out: &mut W,
+    admin: &warden_server::bootstrap::Admin,
+) -> std::io::Result<()> {
+    match (&admin.access_key_id, &admin.new_secret) {
+        (Some(id), Some(secret)) => {
+            writeln!(out, "administrator credentials (shown once):")?;
+            writeln!(out, "  export AWS_ACCESS_KEY_ID={id}")?;
+            writeln!(out, "  export AWS_SECRET_ACCESS_KEY={secret}")?;
+            writeln!(out, "  export AWS_DEFAULT_REGION={BANNER_REGION}")?;
+        }
+        (Some(id), None) => {
+            writeln!(out, "administrator access key: {id} (the one given)")?;
+            writeln!(out, "  export AWS_DEFAULT_REGION={BANNER_REGION}")?;
+        }
+        _ => {
+            writeln!(
+                out,
+                "the administrator's key was printed when the store was created; to give it a \
+                 key of your own, restart with"
+            )?;
+            writeln!(
+                out,
+                "  --admin-access-key-id AKIA... --admin-secret-access-key SECRET   (AKIA and 16 \
+                 upper-case letters or digits; a secret of exactly 40 characters)"
+            )?;
+            writeln!(out, "  export AWS_DEFAULT_REGION={BANNER_REGION}")?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs `warden serve` until interrupted.
@@ -136,21 +204,10 @@ pub fn run<W: Write>(args: &ServeArgs, out: &mut W) -> Result<u8, CliError> {
             store.account_id(),
             admin.arn
         )?;
-        match (&admin.access_key_id, &admin.new_secret) {
-            (Some(id), Some(secret)) => {
-                writeln!(out, "administrator credentials (shown once):")?;
-                writeln!(out, "  export AWS_ACCESS_KEY_ID={id}")?;
-                writeln!(out, "  export AWS_SECRET_ACCESS_KEY={secret}")?;
-            }
-            (Some(id), None) => writeln!(out, "administrator access key: {id}")?,
-            _ => writeln!(
-                out,
-                "the administrator's key was printed when the store was created"
-            )?,
-        }
+        write_banner_credentials(out, &admin)?;
         writeln!(out, "  aws --endpoint-url {url} iam list-roles")?;
         out.flush()?;
-        let state = Arc::new(AppState::new(store));
+        let state = Arc::new(AppState::new(store).with_log(AccessLog::stderr(args.log.format())));
         tokio::select! {
             served = serve_with(listener, state, args.limits()) => served
                 .map_err(|e| CliError::input(format!("the server stopped: {e}")))?,

@@ -2,6 +2,7 @@
 //! flags, through the one evaluator in `warden-core`.
 
 use crate::error::{CliError, SUCCESS, warn};
+use crate::guard::{Guard, policy_shape_findings};
 use crate::input::{ContextArg, context_entries, parse_context_arg, path_of, read_text};
 use crate::output::{Format, Row, Sources, write_json, write_table, write_text};
 use std::io::Write;
@@ -168,6 +169,12 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "URL")]
     pub database: Option<String>,
 
+    /// Make the guard rails' warnings errors (exit 2): unknown actions and services, resource
+    /// ARNs that are malformed or of no resource type the action acts on, a trust policy given
+    /// as --policy or an identity-based policy as --resource-policy
+    #[arg(long)]
+    pub strict: bool,
+
     /// Output format [default: text; json with --cli-input-json]
     #[arg(
         long,
@@ -191,17 +198,20 @@ pub fn run<W: Write>(args: &SimulateArgs, out: &mut W) -> Result<u8, CliError> {
              --resource-policy (PolicyInputList or ResourcePolicy in --cli-input-json)",
         ));
     }
+    let mut guard = Guard::new(args.strict);
     if let Some(requests) = &args.requests {
         if !req.action_names.is_empty() || !req.resource_arns.is_empty() {
             warn("ActionNames and ResourceArns of --cli-input-json are ignored with --requests");
         }
-        return crate::bulk::run(&req, &sources, requests, out);
+        guard.report(policy_shape_findings(&req, &sources))?;
+        return crate::bulk::run(&req, &sources, requests, &mut guard, out);
     }
     if req.action_names.is_empty() {
         return Err(CliError::input(
             "no action to simulate: give --action (or ActionNames in --cli-input-json)",
         ));
     }
+    guard.check_request(&req, &sources)?;
     let format = args.output.unwrap_or(match args.cli_input_json {
         Some(_) => Format::Json,
         None => Format::Text,

@@ -2,6 +2,7 @@
 //! does when they are created, with AWS's own messages.
 
 use crate::error::{CliError, FAILED, SUCCESS, USAGE};
+use crate::guard::shorten_quoted;
 use crate::input::{path_of, read_text};
 use crate::output::write_json;
 use serde::Serialize;
@@ -73,6 +74,9 @@ pub struct ValidateArgs {
 struct FileReport<'a> {
     file: &'a str,
     valid: bool,
+    /// The document's shape is another policy type's: what to write instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    type_mismatch: Option<&'a str>,
     #[serde(flatten)]
     report: &'a Report,
 }
@@ -108,17 +112,23 @@ pub fn run<W: Write>(args: &ValidateArgs, out: &mut W) -> Result<u8, CliError> {
             ));
         }
         invalid |= !report.is_valid();
+        let mismatch = if report.is_valid() {
+            None
+        } else {
+            type_mismatch(&text, args.policy_type)
+        };
         if args.output == ValidateFormat::Text {
-            write_text(out, name, &report)?;
+            write_text(out, name, &report, mismatch.as_deref())?;
         }
-        reports.push((name, report));
+        reports.push((name, report, mismatch));
     }
     if args.output == ValidateFormat::Json {
         let files: Vec<FileReport<'_>> = reports
             .iter()
-            .map(|(file, report)| FileReport {
+            .map(|(file, report, mismatch)| FileReport {
                 file,
                 valid: report.is_valid(),
+                type_mismatch: mismatch.as_deref(),
                 report,
             })
             .collect();
@@ -133,19 +143,76 @@ pub fn run<W: Write>(args: &ValidateArgs, out: &mut W) -> Result<u8, CliError> {
     })
 }
 
-fn write_text<W: Write>(out: &mut W, name: &str, report: &Report) -> std::io::Result<()> {
+fn write_text<W: Write>(
+    out: &mut W,
+    name: &str,
+    report: &Report,
+    mismatch: Option<&str>,
+) -> std::io::Result<()> {
     let mut errors = report.errors.iter();
     match errors.next() {
         None => writeln!(out, "{name}: valid")?,
-        Some(first) => writeln!(out, "{name}: invalid: {}", line(first))?,
+        Some(first) => writeln!(out, "{name}: invalid: {}", shorten_quoted(&line(first)))?,
     }
-    for e in errors {
-        writeln!(out, "  error: {}", line(e))?;
+    if let Some(mismatch) = mismatch {
+        // The other errors follow from the type (one per statement or action): the mismatch is
+        // the one thing to fix.
+        let more = report.errors.len().saturating_sub(1);
+        let hidden = match more {
+            0 => String::new(),
+            1 => " (1 more error, which follows from the type, is not shown)".into(),
+            n => format!(" ({n} more errors, which follow from the type, are not shown)"),
+        };
+        writeln!(out, "  error: {mismatch}{hidden}")?;
+    } else {
+        for e in errors {
+            writeln!(out, "  error: {}", shorten_quoted(&line(e)))?;
+        }
     }
     for w in &report.warnings {
-        writeln!(out, "  warning: {}", line(w))?;
+        writeln!(out, "  warning: {}", shorten_quoted(&line(w)))?;
     }
     Ok(())
+}
+
+/// When a document that fails as `given` has the shape of another type of policy: one message
+/// saying so, with the `-t` to use. Trust and resource-based policies name a `Principal` in
+/// every statement; identity-based policies (and boundaries, session policies, SCPs, RCPs) in
+/// none.
+fn type_mismatch(text: &str, given: PolicyType) -> Option<String> {
+    let policy = warden_core::Policy::parse(text).ok()?;
+    let statements = policy.statements();
+    if statements.is_empty() {
+        return None;
+    }
+    let with_principal = statements
+        .iter()
+        .filter(|s| s.principal().is_some())
+        .count();
+    let wants_principal = matches!(given, PolicyType::Trust | PolicyType::Resource);
+    let suggested = if wants_principal && with_principal == 0 {
+        "identity"
+    } else if !wants_principal && with_principal == statements.len() {
+        let assumes_roles = statements.iter().all(|s| {
+            s.resource().is_none()
+                && s.action()
+                    .values
+                    .iter()
+                    .all(|a| a.to_ascii_lowercase().starts_with("sts:"))
+        });
+        if assumes_roles { "trust" } else { "resource" }
+    } else {
+        return None;
+    };
+    let shape = if suggested == "identity" {
+        "no statement names a Principal, as in an identity-based policy"
+    } else {
+        "every statement names a Principal, as in a trust or resource-based policy"
+    };
+    Some(format!(
+        "the document does not have the shape of `-t {}`: {shape}; did you mean `-t {suggested}`?",
+        given.name()
+    ))
 }
 
 /// `CODE: message (where): detail`.

@@ -146,7 +146,8 @@ pub struct PermissionsBoundaryDecisionDetail {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct SimulateError {
-    /// `InvalidInput` or `MalformedPolicyDocument`.
+    /// `InvalidInput`, `MalformedPolicyDocument`, or `ValidationError` for a document over the
+    /// API's length constraint.
     pub code: &'static str,
     /// What is wrong, naming the input.
     pub message: String,
@@ -437,10 +438,35 @@ pub fn evaluation_result(action: &str, resource: &str, d: &Decision) -> Evaluati
     }
 }
 
+/// Parses one policy of the request, `id` naming it (`PolicyInputList.1`). A document over the
+/// API's length constraint is refused before it is read, as AWS refuses it; a parse error says
+/// where, as `validate` does.
 fn parse(text: &str, id: &str) -> Result<Policy, SimulateError> {
-    Policy::parse(text).map_err(|e| SimulateError {
-        code: "MalformedPolicyDocument",
-        message: format!("{id}: {e}"),
+    // AWS names the parameter's member in lower camel case: `policyInputList.1`.
+    let mut parameter = id.to_string();
+    if let Some(first) = parameter.get_mut(..1) {
+        first.make_ascii_lowercase();
+    }
+    if let Some(message) = crate::policy::validate::api_length_error(text, &parameter) {
+        return Err(SimulateError {
+            code: "ValidationError",
+            message: format!("{id}: {message}"),
+        });
+    }
+    Policy::parse(text).map_err(|e| {
+        let line = e
+            .position()
+            .map(|p| format!("line {} column {}", p.line, p.column));
+        let at = match (e.location(), line) {
+            (Some(location), Some(line)) => format!(" (at {location}, {line})"),
+            (Some(location), None) => format!(" (at {location})"),
+            (None, Some(line)) => format!(" ({line})"),
+            (None, None) => String::new(),
+        };
+        SimulateError {
+            code: "MalformedPolicyDocument",
+            message: format!("{id}: {}{at}", e.message()),
+        }
     })
 }
 

@@ -56,7 +56,7 @@ fn load() -> Result<Option<Vec<Vector>>, String> {
             if std::env::var_os("CI").is_some() {
                 return Err(format!("{VECTORS} is missing on CI: {err}"));
             }
-            eprintln!("skipping: {VECTORS} not found ({err})");
+            skipped(VECTORS, "all 35 evaluation conformance cases", &err);
             return Ok(None);
         }
     };
@@ -293,4 +293,16 @@ fn a_failed_trust_condition_is_an_implicit_deny() -> Result<(), String> {
         .insert("sts:ExternalId", ContextValue::string("test-external-id"));
     assert_eq!(set.decide(&req), EvalDecision::Allowed);
     Ok(())
+}
+
+/// Says, past the test harness's capture (which takes `eprintln!` only), that the cases were not
+/// run and why; under `CI` the missing file is a failure instead.
+fn skipped(path: &str, what: &str, err: &std::io::Error) {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "\nSKIPPED {what}: `{path}` not found ({err}). ../shared is the project's shared \
+         folder, checked out beside this repository (README, \"Running the tests\"); with CI set \
+         this is a failure."
+    );
 }

@@ -436,7 +436,11 @@ fn ecs_seed_policies_match_the_seed_document() -> Result<(), String> {
                 std::env::var_os("CI").is_none(),
                 "{SEED} is missing on CI: {err}"
             );
-            eprintln!("skipping: {SEED} not found ({err})");
+            skipped(
+                SEED,
+                "the check of the ECS corpus policies against the seed",
+                &err,
+            );
             return Ok(());
         }
     };
@@ -467,4 +471,16 @@ fn ecs_seed_policies_match_the_seed_document() -> Result<(), String> {
     } else {
         Err(problems.join("\n"))
     }
+}
+
+/// Says, past the test harness's capture (which takes `eprintln!` only), that the cases were not
+/// run and why; under `CI` the missing file is a failure instead.
+fn skipped(path: &str, what: &str, err: &std::io::Error) {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "\nSKIPPED {what}: `{path}` not found ({err}). ../shared is the project's shared \
+         folder, checked out beside this repository (README, \"Running the tests\"); with CI set \
+         this is a failure."
+    );
 }

@@ -8,6 +8,7 @@ use warden_core::context::ContextValue;
 use warden_core::{Decision, PolicySet, Principal, Reason, Request};
 use warden_store::principal::PrincipalPolicies;
 
+use crate::access_log::Verdict;
 use crate::protocol::AwsError;
 use crate::resolve::Need;
 use warden_store::Store;
@@ -16,18 +17,21 @@ use crate::state::Session;
 use crate::{Caller, Target};
 
 /// Decides each of the call's authorizations with Warden's engine against the caller's
-/// policies, in order; AWS's AccessDenied message for the first that is not allowed.
+/// policies, in order; AWS's AccessDenied message for the first that is not allowed. Each
+/// decision is added to `verdicts`, for the decision log.
 pub fn authorize(
     store: &Store,
     caller: &Caller,
     session: Option<&Session>,
     needs: &[Need],
+    verdicts: &mut Vec<Verdict>,
 ) -> Result<(), AwsError> {
     let policies = caller_policies(store, caller, session)?;
     let set = caller_set(&policies, session, None)?;
     for need in needs {
         let request = caller_request(&policies, caller, session, &need.action, &need.target);
         let decision = set.authorize(&request);
+        verdicts.push(Verdict::new(&need.action, &need.target.resource, &decision));
         if decision.decision != warden_core::EvalDecision::Allowed {
             return Err(AwsError::access_denied(denied_message(
                 caller,

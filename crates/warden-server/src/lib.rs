@@ -6,9 +6,11 @@
 //! caller, look the operation up in the table ([`operation`]), build its authorization requests
 //! ([`resolve`]), decide them ([`authorize`]), run its handler ([`iam`], [`sts`]), encode.
 
+pub mod access_log;
 pub mod authenticate;
 pub mod authorize;
 pub mod bootstrap;
+pub mod foreign;
 pub mod iam;
 pub mod listener;
 pub mod operation;

@@ -12,6 +12,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::access_log::Entry;
 use crate::authenticate::authenticate;
 use crate::authorize::authorize;
 use crate::listener::{self, Limits};
@@ -63,30 +64,67 @@ async fn handle(State(state): State<Arc<AppState>>, request: axum::extract::Requ
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let body = match listener::read_body(body, MAX_BODY, limits.body_read_timeout).await {
         Ok(body) => body,
-        Err(e) => return xml(IAM_NS, &Err(e.to_aws_error()), "", &request_id),
+        Err(e) => {
+            let error = e.to_aws_error();
+            log_error(&state, request_id.clone(), &error);
+            return xml(IAM_NS, &Err(error), "", &request_id);
+        }
     };
+    if let Some(error) = crate::foreign::foreign_call(&headers, uri.query().unwrap_or("")) {
+        log_error(&state, request_id.clone(), &error);
+        return crate::foreign::answer(&headers, &error, &request_id);
+    }
     // The embedded store answers in microseconds: run inline on the worker. PostgreSQL's
     // client blocks on the network (and runs its own runtime), so it gets a blocking thread.
     let peer = Peer { source_ip };
+    let log_state = Arc::clone(&state);
     let outcome = if state.store.db().dialect() == warden_store::Dialect::Sqlite {
-        Ok(process(&state, &method, &uri, &headers, &body, &peer))
+        let mut entry = Entry::default();
+        let outcome = process(&state, &method, &uri, &headers, &body, &peer, &mut entry);
+        Ok((outcome, entry))
     } else {
-        tokio::task::spawn_blocking(move || process(&state, &method, &uri, &headers, &body, &peer))
-            .await
+        tokio::task::spawn_blocking(move || {
+            let mut entry = Entry::default();
+            let outcome = process(&state, &method, &uri, &headers, &body, &peer, &mut entry);
+            (outcome, entry)
+        })
+        .await
     };
-    match outcome {
-        Ok((namespace, action, result)) => xml(namespace, &result, &action, &request_id),
-        Err(_) => xml(
+    let (namespace, action, result, mut entry) = match outcome {
+        Ok(((namespace, action, result), entry)) => (namespace, action, result, entry),
+        Err(_) => (
             IAM_NS,
-            &Err(AwsError::new(
+            String::new(),
+            Err(AwsError::new(
                 "ServiceFailure",
                 "The request processing has failed because of an unknown error.",
                 500,
             )),
-            "",
-            &request_id,
+            Entry::default(),
         ),
+    };
+    if log_state.log.enabled() {
+        entry.request_id.clone_from(&request_id);
+        match &result {
+            Ok(_) => entry.status = 200,
+            Err(e) => {
+                entry.status = e.status;
+                entry.error = Some(e.code.clone());
+            }
+        }
+        log_state.log.record(&entry);
     }
+    xml(namespace, &result, &action, &request_id)
+}
+
+/// Logs a request that failed before it was read as an operation.
+fn log_error(state: &AppState, request_id: String, error: &AwsError) {
+    state.log.record(&Entry {
+        request_id,
+        status: error.status,
+        error: Some(error.code.clone()),
+        ..Entry::default()
+    });
 }
 
 fn xml(
@@ -132,6 +170,7 @@ fn process(
     headers: &HeaderMap,
     body: &Bytes,
     peer: &Peer,
+    entry: &mut Entry,
 ) -> Outcome {
     let query = uri.query().unwrap_or("");
     // A presigned request's parameters are its signed query string's alone: a body beside it
@@ -142,6 +181,7 @@ fn process(
         Some("2011-06-15") => STS_NS,
         _ => IAM_NS,
     };
+    entry.operation = params.get("Action").map(str::to_string);
     let Some(action) = params.get("Action").map(str::to_string) else {
         return (
             guessed_ns,
@@ -181,6 +221,7 @@ fn process(
         Err(e) => return (guessed_ns, action, Err(e)),
     };
     who.caller.source_ip.clone_from(&peer.source_ip);
+    entry.caller = Some(who.caller.arn.clone());
     let namespace = match who.service {
         Service::Sts => STS_NS,
         Service::Iam => IAM_NS,
@@ -192,6 +233,7 @@ fn process(
         &params,
         &who.caller,
         who.session.as_deref(),
+        &mut entry.verdicts,
     );
     (namespace, action, result)
 }
@@ -204,6 +246,7 @@ fn run(
     params: &Params,
     caller: &Caller,
     session: Option<&Session>,
+    verdicts: &mut Vec<crate::access_log::Verdict>,
 ) -> Reply {
     let Some(operation) = Operation::find(service, action) else {
         let version = params.get("Version").unwrap_or(service.version());
@@ -216,7 +259,7 @@ fn run(
     let spec = operation.spec();
     let needs = resolve::needs(&state.store, operation, params, caller)?;
     if spec.authorization == Authorization::Caller {
-        authorize(&state.store, caller, session, &needs)?;
+        authorize(&state.store, caller, session, &needs, verdicts)?;
     }
     let target = needs
         .into_iter()

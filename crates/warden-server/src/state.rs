@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use warden_store::Store;
 
+use crate::access_log::AccessLog;
 use crate::protocol::AwsError;
 
 /// Temporary credentials handed out by STS: kept in the store, so that every process sharing
@@ -20,6 +21,8 @@ pub struct AppState {
     sessions: Mutex<HashMap<String, Arc<Session>>>,
     /// Access keys already looked up, valid while the store's generation holds.
     pub(crate) keys: Generational<(warden_store::User, String, String)>,
+    /// The decision log: one line per request (off unless [`AppState::with_log`] sets one).
+    pub log: AccessLog,
 }
 
 impl AppState {
@@ -29,7 +32,14 @@ impl AppState {
             store,
             sessions: Mutex::new(HashMap::new()),
             keys: Generational::default(),
+            log: AccessLog::off(),
         }
+    }
+
+    /// The same state, logging each request to `log`.
+    pub fn with_log(mut self, log: AccessLog) -> AppState {
+        self.log = log;
+        self
     }
 
     /// The session whose temporary access key id is `key_id`, from memory or the store.

@@ -11,12 +11,13 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
+use warden_server::access_log::{AccessLog, LogFormat};
 use warden_server::operation::{Authorization, Extra, Operation, Resource, Service};
 use warden_server::protocol::Params;
 use warden_server::resolve::{Need, needs};
@@ -321,6 +322,11 @@ struct Live {
 
 impl Live {
     fn start(path: &str) -> Live {
+        Live::start_with(path, AccessLog::off())
+    }
+
+    /// A server that logs each request to `log`.
+    fn start_with(path: &str, log: AccessLog) -> Live {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -331,7 +337,10 @@ impl Live {
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
         let addr = listener.local_addr().unwrap();
-        runtime.spawn(serve(listener, Arc::new(AppState::new(store))));
+        runtime.spawn(serve(
+            listener,
+            Arc::new(AppState::new(store).with_log(log)),
+        ));
         Live {
             url: format!("http://{addr}/"),
             host: addr.to_string(),
@@ -341,6 +350,17 @@ impl Live {
 
     /// Sends `op` signed with mallory's key; the status and the error code, if any.
     fn call(&self, op: Operation, pairs: &[(String, String)]) -> (u16, String) {
+        let (status, text) = self.call_text(op, pairs);
+        let code = text
+            .split_once("<Code>")
+            .and_then(|(_, rest)| rest.split_once("</Code>"))
+            .map(|(code, _)| code.to_string())
+            .unwrap_or_default();
+        (status, code)
+    }
+
+    /// Sends `op` signed with mallory's key; the status and the response body.
+    fn call_text(&self, op: Operation, pairs: &[(String, String)]) -> (u16, String) {
         let spec = op.spec();
         let mut form = form_urlencoded::Serializer::new(String::new());
         form.append_pair("Action", op.name())
@@ -382,13 +402,89 @@ impl Live {
         }
         let response = send.send().unwrap();
         let status = response.status().as_u16();
-        let text = response.text().unwrap();
-        let code = text
-            .split_once("<Code>")
-            .and_then(|(_, rest)| rest.split_once("</Code>"))
-            .map(|(code, _)| code.to_string())
-            .unwrap_or_default();
-        (status, code)
+        (status, response.text().unwrap())
+    }
+}
+
+/// A log sink the test reads back.
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The decision log has one line per request with the caller, the operation and each
+/// decision with its reason, and never a secret: not the caller's, not a new access key's.
+#[test]
+fn the_decision_log_explains_each_request_and_holds_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("account.db");
+    let path = path.to_str().unwrap();
+    let store = Store::open(path).unwrap();
+    account(&store);
+    let account = store.account_id();
+    let shared = Shared::default();
+    let live = Live::start_with(
+        path,
+        AccessLog::to_writer(LogFormat::Json, Box::new(shared.clone())),
+    );
+    let deny = r#"{"Sid":"NoRoles","Effect":"Deny","Action":"iam:GetRole","Resource":"*"}"#;
+    store
+        .put_user_policy(
+            "mallory",
+            "table",
+            &policy(&[ALLOW_ALL.into(), deny.into()]),
+        )
+        .unwrap();
+    let (status, created) = live.call_text(
+        Operation::CreateAccessKey,
+        &[("UserName".to_string(), "alice".to_string())],
+    );
+    assert_eq!(status, 200, "{created}");
+    let new_secret = created
+        .split_once("<SecretAccessKey>")
+        .and_then(|(_, rest)| rest.split_once("</SecretAccessKey>"))
+        .map(|(secret, _)| secret.to_string())
+        .unwrap();
+    assert_eq!(
+        live.call(Operation::GetRole, &[("RoleName".into(), "app".into())]),
+        (403, "AccessDenied".to_string())
+    );
+    let log = String::from_utf8(shared.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    let mallory = format!("arn:aws:iam::{account}:user/mallory");
+    assert_eq!(lines[0]["caller"], mallory.as_str());
+    assert_eq!(lines[0]["operation"], "CreateAccessKey");
+    assert_eq!(lines[0]["verdicts"][0]["action"], "iam:CreateAccessKey");
+    assert_eq!(lines[0]["verdicts"][0]["decision"], "allowed");
+    assert_eq!(lines[1]["status"], 403);
+    assert_eq!(lines[1]["error"], "AccessDenied");
+    let denied = &lines[1]["verdicts"][0];
+    assert_eq!(denied["decision"], "explicitDeny");
+    assert_eq!(
+        denied["resource"],
+        format!("arn:aws:iam::{account}:role/team/app").as_str()
+    );
+    assert!(
+        denied["reason"]
+            .as_str()
+            .unwrap()
+            .contains("table#2 `NoRoles` (Deny)"),
+        "{denied}"
+    );
+    for secret in [SECRET, new_secret.as_str()] {
+        assert!(!log.contains(secret), "a secret in the log:\n{log}");
     }
 }
 
@@ -416,7 +512,14 @@ const ALLOW_ALL: &str = r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#;
 /// that nothing runs: the control for a Deny the endpoint enforces).
 fn allowed_in_process(store: &Store, op: Operation) -> bool {
     let account = store.account_id();
-    authorize::authorize(store, &caller(&account), None, &needs_of(store, op)).is_ok()
+    authorize::authorize(
+        store,
+        &caller(&account),
+        None,
+        &needs_of(store, op),
+        &mut Vec::new(),
+    )
+    .is_ok()
 }
 
 /// Through the endpoint: with `Allow *` beside a Deny of the operation's action on its real

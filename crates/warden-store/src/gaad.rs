@@ -1086,7 +1086,8 @@ fn store_details(tx: &mut dyn Tx, details: &Details, limit: i64) -> Result<Impor
         if entities > 0 {
             return Err(StoreError::invalid_input(format!(
                 "the file holds account {account}'s entities, but the store holds account \
-                 {current}'s: import into an empty store"
+                 {current}'s: import into an empty store (a new path: `warden account import \
+                 FILE --database {account}.db` creates it)"
             )));
         }
         tx.execute(

@@ -175,6 +175,15 @@ fn not_attachable(arn: &str) -> StoreError {
     StoreError::no_such_entity(format!("Policy {arn} does not exist or is not attachable."))
 }
 
+/// IAM's answer for a `PolicyArn` that names nothing, when it is an AWS managed policy's name
+/// rather than its ARN (the usual slip): Warden adds the ARN to use.
+fn named_not_arn(name: &str, arn: &str) -> StoreError {
+    StoreError::no_such_entity(format!(
+        "Policy {name} does not exist or is not attachable. (Warden: PolicyArn takes an ARN; \
+         did you mean {arn}?)"
+    ))
+}
+
 /// `UnmodifiableEntity` for a change to an AWS managed policy.
 fn aws_unmodifiable(arn: &str) -> StoreError {
     StoreError::unmodifiable(format!(
@@ -808,6 +817,11 @@ impl Store {
     /// role's policies are AWS's: `UnmodifiableEntity`.
     pub fn attach_policy(&self, kind: EntityKind, name: &str, policy_arn: &str) -> Result<()> {
         let fallback = self.attachment_limit();
+        if !policy_arn.starts_with("arn:")
+            && let Some(policy) = warden_catalog::managed().by_name(policy_arn)
+        {
+            return Err(named_not_arn(policy_arn, &policy.arn()));
+        }
         self.db().write(|tx| {
             let entity = holder(tx, kind, name)?;
             entity.check_modifiable()?;

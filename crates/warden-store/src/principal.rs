@@ -224,6 +224,7 @@ impl Store {
 fn simulate(e: SimulateError) -> StoreError {
     let code = match e.code {
         "MalformedPolicyDocument" => ErrorCode::MalformedPolicyDocument,
+        "ValidationError" => ErrorCode::ValidationError,
         _ => ErrorCode::InvalidInput,
     };
     StoreError::new(code, e.message)

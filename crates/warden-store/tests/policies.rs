@@ -1356,3 +1356,28 @@ fn concurrent_creation_of_one_name_has_one_winner() {
         assert_eq!(count(&t, "SELECT COUNT(*) FROM iam_policies"), 1, "{b}");
     }
 }
+
+/// A policy's name where its ARN belongs names nothing, as IAM says; for an AWS managed
+/// policy's name the message adds the ARN to use.
+#[test]
+fn attaching_a_policy_by_name_names_its_arn() {
+    for t in common::stores() {
+        let s = t.store();
+        let b = t.backend;
+        role(&t, "app");
+        let err = expect_code(
+            s.attach_role_policy("app", "amazonecs_fullaccess"),
+            ErrorCode::NoSuchEntity,
+            b,
+        );
+        assert_eq!(
+            err.message,
+            format!(
+                "Policy amazonecs_fullaccess does not exist or is not attachable. (Warden: \
+                 PolicyArn takes an ARN; did you mean {ECS_FULL}?)"
+            ),
+            "{b}"
+        );
+        assert!(attached_arns(s, "app").is_empty(), "{b}");
+    }
+}

@@ -24,7 +24,7 @@
 mod actions;
 mod limits;
 
-pub use limits::counted_chars;
+pub use limits::{api_length_error, counted_chars};
 mod messages;
 mod resources;
 mod syntax;

@@ -132,3 +132,19 @@ pub(super) fn parameter_name(policy_type: PolicyType) -> &'static str {
         PolicyType::Identity | PolicyType::Boundary | PolicyType::Resource => "policyDocument",
     }
 }
+
+/// AWS's message for a document longer than the API's 131,072-character constraint on the
+/// parameter that carries it (the same words `validate` reports), or `None` when it fits.
+/// `SimulateCustomPolicy` holds its `PolicyInputList`, boundary and `ResourcePolicy` members to
+/// the same length (`API_SimulateCustomPolicy.html`).
+pub fn api_length_error(text: &str, parameter: &str) -> Option<String> {
+    // Bytes bound characters from above: most documents skip the count.
+    if text.len() <= MAX_DOCUMENT_CHARS || text.chars().count() <= MAX_DOCUMENT_CHARS {
+        return None;
+    }
+    Some(messages::length(
+        parameter,
+        "less than or equal to",
+        MAX_DOCUMENT_CHARS,
+    ))
+}
