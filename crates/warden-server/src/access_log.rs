@@ -157,6 +157,10 @@ pub fn reason(decision: &Decision) -> String {
         Reason::ResourcePolicyDoesNotAllow => {
             "the resource-based policy does not allow this principal".to_string()
         }
+        Reason::KeyPolicyDoesNotAllow => {
+            "the KMS key policy neither allows the principal nor lets IAM policies allow it"
+                .to_string()
+        }
         Reason::NoIdentityAllow => "no identity-based policy allows it".to_string(),
         Reason::BoundaryDoesNotAllow => "the permissions boundary does not allow it".to_string(),
         Reason::SessionPolicyDoesNotAllow => "the session policy does not allow it".to_string(),
