@@ -276,7 +276,7 @@ fn simulate_parse_errors_say_where() -> Result {
     assert_has(
         &run,
         &[
-            "error: MalformedPolicyDocument: `bad.json` (PolicyInputList.1): the policy is not valid JSON: Expected comma (line 2 column 34)",
+            "error: MalformedPolicyDocument: `bad.json` (PolicyInputList.1): Syntax errors in policy. (line 2 column 34): the document is not JSON: Expected comma",
         ],
     );
     let run = dir.run(&["validate", "-t", "identity", "bad.json"])?;

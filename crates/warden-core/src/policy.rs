@@ -107,8 +107,9 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// Parses a policy document of any type. Per-type rules are checked by
-    /// [`validate::validate`]; this reads the shape every policy shares.
+    /// Parses a policy document of any type with the validator's own reader: it fails exactly
+    /// when [`validate::validate`] reports an error of the grammar every type shares, and the
+    /// error is the validator's first such error. Per-type rules are left to `validate`.
     pub fn parse(text: &str) -> Result<Policy, ParseError> {
         parse::parse(text)
     }
@@ -248,7 +249,8 @@ pub enum PrincipalKind {
     Federated,
     /// `CanonicalUser`: S3 canonical user ids.
     CanonicalUser,
-    /// Any other key, kept so the validator can report it.
+    /// Any other key. `Policy::parse` never makes one (IAM rejects unknown principal types); the
+    /// variant stays so that the AST keeps its shape.
     Other(String),
 }
 

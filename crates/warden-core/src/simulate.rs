@@ -439,8 +439,8 @@ pub fn evaluation_result(action: &str, resource: &str, d: &Decision) -> Evaluati
 }
 
 /// Parses one policy of the request, `id` naming it (`PolicyInputList.1`). A document over the
-/// API's length constraint is refused before it is read, as AWS refuses it; a parse error says
-/// where, as `validate` does.
+/// API's length constraint is refused before it is read, as AWS refuses it; a parse error is the
+/// validator's first grammar error, with its place.
 fn parse(text: &str, id: &str) -> Result<Policy, SimulateError> {
     // AWS names the parameter's member in lower camel case: `policyInputList.1`.
     let mut parameter = id.to_string();
@@ -453,20 +453,10 @@ fn parse(text: &str, id: &str) -> Result<Policy, SimulateError> {
             message: format!("{id}: {message}"),
         });
     }
-    Policy::parse(text).map_err(|e| {
-        let line = e
-            .position()
-            .map(|p| format!("line {} column {}", p.line, p.column));
-        let at = match (e.location(), line) {
-            (Some(location), Some(line)) => format!(" (at {location}, {line})"),
-            (Some(location), None) => format!(" (at {location})"),
-            (None, Some(line)) => format!(" ({line})"),
-            (None, None) => String::new(),
-        };
-        SimulateError {
-            code: "MalformedPolicyDocument",
-            message: format!("{id}: {}{at}", e.message()),
-        }
+    // The validator's first grammar error, worded as `validate` words it.
+    Policy::parse(text).map_err(|e| SimulateError {
+        code: "MalformedPolicyDocument",
+        message: format!("{id}: {e}"),
     })
 }
 
@@ -559,13 +549,13 @@ mod test {
             serde_json::from_str::<SimulateCustomPolicyRequest>(r#"{"PolicyInput": []}"#).is_err()
         );
         let r = req(
-            r#"{"PolicyInputList":["{\"Statement\":[]}"],"ActionNames":["s3:x"],"ContextEntries":[{"ContextKeyName":"k","ContextKeyValues":["v"],"ContextKeyType":"strung"}]}"#,
+            r#"{"PolicyInputList":["{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"a:z\"}}"],"ActionNames":["s3:x"],"ContextEntries":[{"ContextKeyName":"k","ContextKeyValues":["v"],"ContextKeyType":"strung"}]}"#,
         );
         let e = simulate_custom_policy(&r).unwrap_err();
         assert_eq!(e.code, "InvalidInput");
         assert!(e.message.contains("strung"), "{e}");
         let r = req(
-            r#"{"PolicyInputList":["{\"Statement\":[]}"],"ActionNames":["s3:x"],"ContextEntries":[{"ContextKeyName":"aws:SourceIp","ContextKeyValues":["10.0.0.1","not-an-ip"],"ContextKeyType":"ipList"}]}"#,
+            r#"{"PolicyInputList":["{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"a:z\"}}"],"ActionNames":["s3:x"],"ContextEntries":[{"ContextKeyName":"aws:SourceIp","ContextKeyValues":["10.0.0.1","not-an-ip"],"ContextKeyType":"ipList"}]}"#,
         );
         let e = simulate_custom_policy(&r).unwrap_err();
         assert_eq!(e.code, "InvalidInput");
@@ -596,7 +586,7 @@ mod test {
     #[test]
     fn pagination() {
         let r = SimulateCustomPolicyRequest {
-            policy_input_list: vec![r#"{"Statement":[]}"#.into()],
+            policy_input_list: vec![r#"{"Statement":{"Effect":"Allow","Action":"a:z"}}"#.into()],
             action_names: vec!["a:b".into(), "a:c".into(), "a:d".into()],
             max_items: Some(2),
             ..Default::default()

@@ -56,6 +56,9 @@ struct Case {
     rcps: Vec<Vec<Value>>,
     request: RequestSpec,
     expect: String,
+    /// With `expect: "malformed"`: what the validator's first grammar error says (a part of it).
+    #[serde(default)]
+    error: Option<String>,
     #[serde(default)]
     matched: Option<Vec<(String, usize)>>,
     #[serde(default)]
@@ -269,11 +272,20 @@ fn lower_sorted(keys: &[String]) -> Vec<String> {
 
 /// Runs one case; `Err` describes every way it differs from the expectation.
 fn run_case(case: &Case, named: &BTreeMap<String, Value>) -> Result<(), String> {
-    if !matches!(
-        case.expect.as_str(),
-        "allowed" | "explicitDeny" | "implicitDeny"
-    ) {
-        return Err(format!("unknown expectation `{}`", case.expect));
+    match (case.expect.as_str(), &case.error) {
+        ("allowed" | "explicitDeny" | "implicitDeny", None) => {}
+        ("malformed", Some(want)) => {
+            // IAM rejects the document, so no decision is made: reading it must fail as
+            // `validate` fails it.
+            return match build_policy_set(case, named) {
+                Err(e) if e.contains(want.as_str()) => Ok(()),
+                Err(e) => Err(format!("expected an error saying `{want}`, got: {e}")),
+                Ok(_) => Err(format!("expected an error saying `{want}`, but it parses")),
+            };
+        }
+        ("malformed", None) => return Err("`malformed` needs the `error` it expects".into()),
+        (_, Some(_)) => return Err("`error` goes only with `expect: \"malformed\"`".into()),
+        (other, None) => return Err(format!("unknown expectation `{other}`")),
     }
     let set = build_policy_set(case, named)?;
     let req = build_request(&case.request)?;

@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use warden_core::context::{Context, ContextKeyType, ContextValue};
 use warden_core::policy::Effect;
+use warden_core::policy::validate::validate;
 use warden_core::{
     CompiledPolicy, EvalDecision, Policy, PolicySet, PolicyType, Principal, Reason, Request,
 };
@@ -156,17 +157,28 @@ const OPERATORS: &[&str] = &[
     "ArnNotEquals",
     "ArnNotLike",
     "Null",
-    "FakeConditionOperator",
-    "stringequals",
-    "",
 ];
 
+/// Names IAM does not take as condition operators: made up, in the wrong case, empty.
+const UNKNOWN_OPERATORS: &[&str] = &["FakeConditionOperator", "stringequals", ""];
+
+/// Operators IAM knows. An unknown operator with keys makes the policy malformed (IAM rejects it,
+/// and so does `Policy::parse`), so such policies would only be left out of the sets below;
+/// `unknown_operators_with_keys_are_malformed` pins their rejection instead.
 fn operator() -> impl Strategy<Value = String> {
-    let prefix = prop::sample::select(&["", "", "ForAllValues:", "ForAnyValue:", "Weird:"][..]);
+    let prefix = prop::sample::select(&["", "", "ForAllValues:", "ForAnyValue:"][..]);
     let suffix = prop::sample::select(&["", "", "IfExists"][..]);
+    (prefix, pick(OPERATORS), suffix).prop_map(|(p, o, s)| format!("{p}{o}{s}"))
+}
+
+/// Operators IAM does not know: made-up names, a made-up set prefix, or other text (within the
+/// characters the API takes, so that the grammar is the first check to fail).
+fn unknown_operator() -> impl Strategy<Value = String> {
     prop_oneof![
-        8 => (prefix, pick(OPERATORS), suffix).prop_map(|(p, o, s)| format!("{p}{o}{s}")),
-        1 => "\\PC{0,12}",
+        pick(UNKNOWN_OPERATORS),
+        (pick(OPERATORS), any::<bool>())
+            .prop_map(|(o, s)| { format!("Weird:{o}{}", if s { "IfExists" } else { "" }) }),
+        "[A-Za-z:]{0,12}",
     ]
 }
 
@@ -334,7 +346,8 @@ fn statement() -> impl Strategy<Value = Value> {
 fn policy() -> impl Strategy<Value = Value> {
     (
         prop::sample::select(&[Some("2012-10-17"), Some("2008-10-17"), None][..]),
-        prop::collection::vec(statement(), 0..5),
+        // At least one statement: IAM rejects `"Statement": []`, and so does `Policy::parse`.
+        prop::collection::vec(statement(), 1..5),
         any::<bool>(),
     )
         .prop_map(|(version, statements, single)| {
@@ -739,6 +752,26 @@ proptest! {
         prop_assert_eq!(parsed.to_string(), text.clone());
         let again = Policy::parse(&parsed.to_string());
         prop_assert_eq!(again.as_ref().ok(), Some(&parsed));
+    }
+
+    /// (c'') A condition operator IAM does not know, with keys, makes the policy malformed for
+    /// `Policy::parse` as for `validate`, with the validator's message and position.
+    #[test]
+    fn unknown_operators_with_keys_are_malformed(op in unknown_operator()) {
+        prop_assume!(!OPERATORS.iter().any(|known| {
+            let rest = op
+                .strip_prefix("ForAnyValue:")
+                .or_else(|| op.strip_prefix("ForAllValues:"))
+                .unwrap_or(&op);
+            rest.strip_suffix("IfExists").unwrap_or(rest) == *known
+        }));
+        let p = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {op.clone(): {"aws:username": "alice"}}}]});
+        let text = p.to_string();
+        let e = Policy::parse(&text);
+        prop_assert!(e.is_err(), "{} parses", text);
+        let e = e.err().unwrap();
+        let report = validate(&text, PolicyType::Identity);
+        prop_assert_eq!(Some(e.diagnostic()), report.first_error());
     }
 
     /// (c') Any text at all: reading it either fails or keeps the text.

@@ -1,364 +1,162 @@
-//! Spanned JSON -> policy AST. Structural checks only; AWS's per-type rules are in `validate`.
+//! The policy AST, built from what the validator's reader read ([`validate::read_grammar`]).
+//!
+//! There is one reader of the policy language: this module only turns the validator's spanned
+//! document into the evaluator's owned AST. So a document `Policy::parse` accepts is exactly one
+//! whose grammar the validator accepts (IAM's acceptance, see docs/semantics.md), and a repeated
+//! key means here what it means to IAM: the last one wins.
 
+use super::validate::syntax::{Block, Doc, PrincipalBlock as RawPrincipal, Stmt};
+use super::validate::{self, Diagnostic, Location};
 use super::{
-    ConditionClause, Effect, Policy, PrincipalBlock, PrincipalEntry, PrincipalKind, Statement,
-    ValueBlock, Version,
+    ConditionClause, Policy, PrincipalBlock, PrincipalEntry, PrincipalKind, Statement, ValueBlock,
+    Version,
 };
-use crate::json::{Json, JsonKind, Position, position_of};
+use crate::json::{Json, Position, position_of};
 
-/// Why a document cannot be read as a policy at all.
+/// Why a document cannot be read as a policy at all: the validator's first error of the grammar
+/// every policy type shares.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}{}", location.as_ref().map(|l| format!(" (at {l})")).unwrap_or_default())]
-pub struct ParseError {
-    message: String,
+#[error("{}", .0.diagnostic)]
+pub struct ParseError(Box<Found>);
+
+/// The finding and its location in words, boxed so that `Result<Policy, ParseError>` stays small.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Found {
+    diagnostic: Diagnostic,
     location: Option<String>,
-    position: Option<Position>,
 }
 
 impl ParseError {
-    /// What is wrong.
+    fn new(diagnostic: Diagnostic) -> ParseError {
+        let location = diagnostic
+            .location
+            .as_ref()
+            .map(ToString::to_string)
+            .filter(|l| !l.is_empty());
+        ParseError(Box::new(Found {
+            diagnostic,
+            location,
+        }))
+    }
+
+    /// What is wrong, in AWS's words (`Syntax errors in policy.`, ...).
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.diagnostic.message
     }
     /// Where, in words: the statement and element.
     pub fn location(&self) -> Option<&str> {
-        self.location.as_deref()
+        self.0.location.as_deref()
     }
     /// Where, as a line and column of the text.
     pub fn position(&self) -> Option<Position> {
-        self.position
+        self.0.diagnostic.position
     }
-}
-
-struct Parser<'t> {
-    text: &'t str,
-}
-
-impl Parser<'_> {
-    fn err(&self, message: impl Into<String>, location: Option<String>, at: &Json) -> ParseError {
-        ParseError {
-            message: message.into(),
-            location,
-            position: Some(position_of(self.text, at.span.start)),
-        }
+    /// What exactly is wrong, where AWS's message does not say.
+    pub fn detail(&self) -> Option<&str> {
+        self.0.diagnostic.detail.as_deref()
+    }
+    /// The validator's finding itself, as `validate` reports it.
+    pub fn diagnostic(&self) -> &Diagnostic {
+        &self.0.diagnostic
     }
 }
 
 pub(super) fn parse(text: &str) -> Result<Policy, ParseError> {
-    let json = Json::parse(text).map_err(|e| ParseError {
-        message: format!("the policy is not valid JSON: {}", e.message),
-        location: None,
-        position: Some(e.position),
-    })?;
-    let p = Parser { text };
-    let Some(members) = json.as_object() else {
-        return Err(p.err("the policy must be a JSON object", None, &json));
-    };
-    let mut version_text = None;
-    let mut id = None;
-    let mut statement = None;
-    for m in members {
-        match m.key.as_str() {
-            "Version" => match m.value.as_str() {
-                Some(v) => version_text = Some(v.to_string()),
-                None => return Err(p.err("`Version` must be a string", None, &m.value)),
-            },
-            "Id" => match m.value.as_str() {
-                Some(v) => id = Some(v.to_string()),
-                None => return Err(p.err("`Id` must be a string", None, &m.value)),
-            },
-            "Statement" => statement = Some(&m.value),
-            other => {
-                return Err(p.err(
-                    format!("unknown top-level element `{other}`"),
-                    None,
-                    &m.value,
-                ));
-            }
-        }
-    }
+    let json = Json::parse(text).map_err(|e| ParseError::new(validate::not_json(e)))?;
+    let doc = validate::read_grammar(text, &json).map_err(|e| ParseError::new(*e))?;
+    lower(text, &doc)
+}
+
+/// The owned AST of a document the grammar accepted.
+fn lower(text: &str, doc: &Doc<'_>) -> Result<Policy, ParseError> {
+    let version_text = doc.version.map(|(v, _)| v.to_string());
     let version = match version_text.as_deref() {
         Some("2012-10-17") => Version::V2012_10_17,
-        None | Some("2008-10-17") => Version::V2008_10_17,
-        Some(other) => {
-            return Err(p.err(
-                format!("unsupported `Version` `{other}`: use 2012-10-17"),
-                None,
-                &json,
-            ));
-        }
+        _ => Version::V2008_10_17,
     };
-    let Some(statement) = statement else {
-        return Err(p.err("the policy has no `Statement`", None, &json));
-    };
-    let raw_statements: Vec<&Json> = match &statement.kind {
-        JsonKind::Array(items) => items.iter().collect(),
-        JsonKind::Object(_) => vec![statement],
-        _ => {
-            return Err(p.err(
-                "`Statement` must be an object or an array of objects",
-                None,
-                statement,
-            ));
-        }
-    };
-    let statements = raw_statements
-        .into_iter()
-        .enumerate()
-        .map(|(index, s)| p.statement(index, s))
+    let statements = doc
+        .statements
+        .iter()
+        .map(|stmt| statement(text, stmt))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Policy {
         text: text.to_string(),
         version,
         version_text,
-        id,
+        id: doc.id.map(str::to_string),
         statements,
     })
 }
 
-impl Parser<'_> {
-    fn statement(&self, index: usize, json: &Json) -> Result<Statement, ParseError> {
-        let here = |element: &str, sid: &Option<String>| {
-            let who = match sid {
-                Some(s) if !s.is_empty() => format!("statement `{s}`"),
-                _ => format!("statement {}", index + 1),
-            };
-            Some(if element.is_empty() {
-                who
-            } else {
-                format!("{who}, `{element}`")
-            })
-        };
-        let Some(members) = json.as_object() else {
-            return Err(self.err("each statement must be an object", here("", &None), json));
-        };
-        let sid = match json.get("Sid").last().map(|m| &m.value) {
-            None => None,
-            Some(v) => match v.as_str() {
-                Some(s) => Some(s.to_string()),
-                None => return Err(self.err("`Sid` must be a string", here("Sid", &None), v)),
-            },
-        };
-        let mut effect = None;
-        let mut principal = None;
-        let mut action = None;
-        let mut resource = None;
-        let mut conditions = Vec::new();
-        for m in members {
-            let key = m.key.as_str();
-            let v = &m.value;
-            // A repeated key replaces the earlier one, as IAM reads duplicates (last wins); an
-            // element beside its negation (`Action` and `NotAction`) is an error.
-            let dup = |slot: Option<&str>| -> Result<(), ParseError> {
-                match slot {
-                    Some(prev) if prev != key => Err(self.err(
-                        format!("the statement has both `{prev}` and `{key}`"),
-                        here(key, &sid),
-                        v,
-                    )),
-                    _ => Ok(()),
-                }
-            };
-            match key {
-                "Sid" => {}
-                "Effect" => {
-                    dup(effect.map(|_| "Effect"))?;
-                    effect = Some(match v.as_str() {
-                        Some("Allow") => Effect::Allow,
-                        Some("Deny") => Effect::Deny,
-                        _ => {
-                            return Err(self.err(
-                                "`Effect` must be `Allow` or `Deny`",
-                                here(key, &sid),
-                                v,
-                            ));
-                        }
-                    });
-                }
-                "Action" | "NotAction" => {
-                    dup(action
-                        .as_ref()
-                        .map(|a: &ValueBlock| block_key(a.negated, "Action")))?;
-                    action = Some(ValueBlock {
-                        negated: key == "NotAction",
-                        values: self.strings(v, here(key, &sid))?,
-                    });
-                }
-                "Resource" | "NotResource" => {
-                    dup(resource
-                        .as_ref()
-                        .map(|r: &ValueBlock| block_key(r.negated, "Resource")))?;
-                    resource = Some(ValueBlock {
-                        negated: key == "NotResource",
-                        values: self.strings(v, here(key, &sid))?,
-                    });
-                }
-                "Principal" | "NotPrincipal" => {
-                    dup(principal
-                        .as_ref()
-                        .map(|p: &PrincipalBlock| block_key(p.negated, "Principal")))?;
-                    principal = Some(self.principal(key == "NotPrincipal", v, here(key, &sid))?);
-                }
-                "Condition" => {
-                    conditions = self.conditions(v, here(key, &sid))?;
-                }
-                other => {
-                    return Err(self.err(
-                        format!("unknown statement element `{other}`"),
-                        here(other, &sid),
-                        v,
-                    ));
-                }
-            }
-        }
-        let Some(effect) = effect else {
-            return Err(self.err("the statement has no `Effect`", here("", &sid), json));
-        };
-        let Some(action) = action else {
-            return Err(self.err(
-                "the statement has no `Action` or `NotAction`",
-                here("", &sid),
-                json,
-            ));
-        };
-        Ok(Statement {
-            index,
-            sid,
-            effect,
-            principal,
-            action,
-            resource,
-            conditions,
-            span: json.span,
-            start: position_of(self.text, json.span.start),
-            end: position_of(self.text, json.span.end),
-        })
-    }
-
-    fn strings(&self, v: &Json, location: Option<String>) -> Result<Vec<String>, ParseError> {
-        match &v.kind {
-            JsonKind::String(s) => Ok(vec![s.clone()]),
-            JsonKind::Array(items) => items
+fn statement(text: &str, stmt: &Stmt<'_>) -> Result<Statement, ParseError> {
+    // `read_grammar` has checked both; should that ever change, this reports rather than panics.
+    let (Some(effect), Some(action)) = (stmt.exact_effect(), stmt.action.as_ref()) else {
+        let location = Location::statement(stmt.index, stmt.sid, None);
+        return Err(ParseError::new(validate::syntax_error(Some(location))));
+    };
+    let conditions = stmt
+        .condition
+        .as_ref()
+        .map_or_else(Vec::new, |(_, clauses)| {
+            clauses
                 .iter()
-                .map(|item| {
-                    item.as_str().map(str::to_string).ok_or_else(|| {
-                        self.err(
-                            "expected a string or an array of strings",
-                            location.clone(),
-                            item,
-                        )
-                    })
+                .map(|c| ConditionClause {
+                    operator: c.operator.text.to_string(),
+                    key: c.key.text.to_string(),
+                    values: c.values.iter().map(|(v, _)| v.clone()).collect(),
                 })
-                .collect(),
-            _ => Err(self.err("expected a string or an array of strings", location, v)),
-        }
-    }
+                .collect()
+        });
+    Ok(Statement {
+        index: stmt.index,
+        sid: stmt.sid.map(str::to_string),
+        effect,
+        principal: stmt.principal.as_ref().map(principal),
+        action: block(action),
+        resource: stmt.resource.as_ref().map(block),
+        conditions,
+        span: stmt.json.span,
+        start: position_of(text, stmt.json.span.start),
+        end: position_of(text, stmt.json.span.end),
+    })
+}
 
-    fn principal(
-        &self,
-        negated: bool,
-        v: &Json,
-        location: Option<String>,
-    ) -> Result<PrincipalBlock, ParseError> {
-        let mut entries = Vec::new();
-        match &v.kind {
-            JsonKind::String(s) if s == "*" => entries.push(PrincipalEntry {
-                kind: PrincipalKind::Aws,
-                value: "*".to_string(),
-            }),
-            JsonKind::Object(members) => {
-                for m in members {
-                    let kind = match m.key.as_str() {
-                        "AWS" => PrincipalKind::Aws,
-                        "Service" => PrincipalKind::Service,
-                        "Federated" => PrincipalKind::Federated,
-                        "CanonicalUser" => PrincipalKind::CanonicalUser,
-                        other => PrincipalKind::Other(other.to_string()),
-                    };
-                    for value in self.strings(&m.value, location.clone())? {
-                        let value = if kind == PrincipalKind::Aws && is_account_id(&value) {
-                            format!("arn:aws:iam::{value}:root")
-                        } else {
-                            value
-                        };
-                        entries.push(PrincipalEntry {
-                            kind: kind.clone(),
-                            value,
-                        });
-                    }
-                }
-            }
-            _ => {
-                return Err(self.err(
-                    "a principal must be `*` or an object such as {\"AWS\": ...}",
-                    location,
-                    v,
-                ));
-            }
-        }
-        Ok(PrincipalBlock { negated, entries })
-    }
-
-    fn conditions(
-        &self,
-        v: &Json,
-        location: Option<String>,
-    ) -> Result<Vec<ConditionClause>, ParseError> {
-        let Some(operators) = v.as_object() else {
-            return Err(self.err("`Condition` must be an object", location, v));
-        };
-        let mut clauses = Vec::new();
-        for op in operators {
-            let Some(keys) = op.value.as_object() else {
-                return Err(self.err(
-                    format!("condition operator `{}` must map keys to values", op.key),
-                    location,
-                    &op.value,
-                ));
-            };
-            for k in keys {
-                let values = match &k.value.kind {
-                    JsonKind::Array(items) => items
-                        .iter()
-                        .map(|item| {
-                            item.scalar_text().ok_or_else(|| {
-                                self.err(
-                                    format!("condition key `{}` has a value that is not a string, number or boolean", k.key),
-                                    location.clone(),
-                                    item,
-                                )
-                            })
-                        })
-                        .collect::<Result<Vec<_>, _>>()?,
-                    _ => vec![k.value.scalar_text().ok_or_else(|| {
-                        self.err(
-                            format!(
-                                "condition key `{}` has a value that is not a string, number or boolean",
-                                k.key
-                            ),
-                            location.clone(),
-                            &k.value,
-                        )
-                    })?],
-                };
-                clauses.push(ConditionClause {
-                    operator: op.key.clone(),
-                    key: k.key.clone(),
-                    values,
-                });
-            }
-        }
-        Ok(clauses)
+fn block(b: &Block<'_>) -> ValueBlock {
+    ValueBlock {
+        negated: b.element.starts_with("Not"),
+        values: b.items.iter().map(|i| i.text.to_string()).collect(),
     }
 }
 
-fn block_key(negated: bool, name: &'static str) -> &'static str {
-    match (negated, name) {
-        (true, "Action") => "NotAction",
-        (true, "Resource") => "NotResource",
-        (true, "Principal") => "NotPrincipal",
-        _ => name,
+fn principal(p: &RawPrincipal<'_>) -> PrincipalBlock {
+    let negated = p.element == "NotPrincipal";
+    if p.star {
+        let entries = vec![PrincipalEntry {
+            kind: PrincipalKind::Aws,
+            value: "*".to_string(),
+        }];
+        return PrincipalBlock { negated, entries };
     }
+    let entries = p
+        .entries
+        .iter()
+        .map(|(kind, item)| {
+            let kind = match *kind {
+                "AWS" => PrincipalKind::Aws,
+                "Service" => PrincipalKind::Service,
+                "Federated" => PrincipalKind::Federated,
+                "CanonicalUser" => PrincipalKind::CanonicalUser,
+                other => PrincipalKind::Other(other.to_string()),
+            };
+            let value = if kind == PrincipalKind::Aws && is_account_id(item.text) {
+                format!("arn:aws:iam::{}:root", item.text)
+            } else {
+                item.text.to_string()
+            };
+            PrincipalEntry { kind, value }
+        })
+        .collect();
+    PrincipalBlock { negated, entries }
 }
 
 /// A 12-digit AWS account id.
@@ -369,6 +167,7 @@ pub(crate) fn is_account_id(s: &str) -> bool {
 #[cfg(test)]
 mod test {
     use super::*;
+    use crate::policy::Effect;
 
     #[test]
     fn single_statement_object_and_account_principal() {
@@ -416,13 +215,67 @@ mod test {
         assert_eq!(p.statements()[0].action().values, vec!["c:d"]);
         let text = r#"{"Statement":[{"Effect":"Allow","Action":"a:b","NotAction":"c:d"}]}"#;
         let e = Policy::parse(text).unwrap_err();
-        assert!(e.message().contains("both `Action` and `NotAction`"), "{e}");
+        assert_eq!(e.message(), "Syntax errors in policy.");
+        assert!(
+            e.to_string().contains("both `Action` and `NotAction`"),
+            "{e}"
+        );
     }
 
     #[test]
     fn errors_say_where() {
         let text = r#"{"Statement":[{"Sid":"A","Effect":"allow","Action":"*"}]}"#;
         let e = Policy::parse(text).unwrap_err();
-        assert_eq!(e.location(), Some("statement `A`, `Effect`"));
+        // IAM's first parser takes `allow`; its legacy parser rejects it, and so does parse.
+        assert_eq!(e.message(), "The policy failed legacy parsing");
+        assert_eq!(e.location(), Some("statement 1 `A`, element `Effect`"));
+        assert_eq!(
+            e.position(),
+            Some(Position {
+                line: 1,
+                column: 35
+            })
+        );
+    }
+
+    /// The rows where the simulator's reader and the validator's used to disagree (docs/semantics.md,
+    /// One reader): `Policy::parse` now rejects exactly when the validator reports a grammar
+    /// error, with the validator's first error.
+    #[test]
+    fn parse_and_validate_agree_on_the_rows_they_used_to_disagree_on() {
+        use crate::policy::PolicyType;
+        use crate::policy::validate::validate;
+        let statement = |body: &str| {
+            format!(r#"{{"Version":"2012-10-17","Statement":[{{{body},"Resource":"*"}}]}}"#)
+        };
+        let rejected = [
+            r#"{"Version":"2012-10-17","Statement":[]}"#.to_string(),
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Foo":"x"},"Action":"s3:GetObject","Resource":"*"}]}"#.to_string(),
+            statement(r#""Effect":"Allow","Action":"s3:GetObject","Condition":{"Foo":{"aws:username":"a"}}"#),
+            statement(r#""Effect":"allow","Action":"s3:GetObject""#),
+            statement(r#""Effect":"Allow","Action":[null]"#),
+            statement(r#""Effect":"Allow","Action":[]"#),
+            statement(r#""Effect":"Allow""#),
+        ];
+        for text in &rejected {
+            let e = Policy::parse(text).expect_err(text);
+            let report = validate(text, PolicyType::Identity);
+            assert_eq!(Some(e.diagnostic()), report.first_error(), "{text}");
+        }
+        let accepted = [
+            statement(r#""Effect":"Allow","Action":["s3:GetObject",null]"#),
+            statement(r#""Effect":"Deny","Effect":"Allow","Action":"s3:GetObject""#),
+            statement(r#""Effect":"Allow","Action":"s3:GetObject","Condition":{"Foo":{}}"#),
+            r#"{"Version":"2013","Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#.to_string(),
+        ];
+        for text in &accepted {
+            let p = Policy::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            let report = validate(text, PolicyType::Identity);
+            assert!(report.is_valid(), "{text}: {:?}", report.errors);
+            let s = &p.statements()[0];
+            assert_eq!(s.effect(), Effect::Allow, "{text}");
+            assert_eq!(s.action().values, vec!["s3:GetObject"], "{text}");
+            assert_eq!(p.version(), Version::V2012_10_17, "{text}");
+        }
     }
 }

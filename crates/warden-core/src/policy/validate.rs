@@ -27,15 +27,15 @@ mod limits;
 pub use limits::{api_length_error, counted_chars};
 mod messages;
 mod resources;
-mod syntax;
+pub(super) mod syntax;
 mod types;
 mod warnings;
 
 #[cfg(test)]
 mod tests;
 
-use crate::json::{Json, Position, position_of};
-use crate::policy::PolicyType;
+use crate::json::{Json, JsonError, Position, position_of};
+use crate::policy::{Effect, PolicyType};
 use std::collections::HashSet;
 use std::fmt;
 use syntax::{Doc, Stmt};
@@ -276,6 +276,65 @@ impl Stmt<'_> {
     fn location(&self, element: Option<&str>) -> Location {
         Location::statement(self.index, self.sid, element)
     }
+
+    /// The `Effect` when it is exactly `Allow` or `Deny`. The shape check accepts any case, as
+    /// IAM's first parser does; IAM's legacy parser then rejects the rest.
+    pub(super) fn exact_effect(&self) -> Option<Effect> {
+        match self.effect.text {
+            "Allow" => Some(Effect::Allow),
+            "Deny" => Some(Effect::Deny),
+            _ => None,
+        }
+    }
+}
+
+/// The grammar every policy type shares, as the validator checks it: the shape (read by the one
+/// reader, [`syntax::read`]), then the exact-case `Effect` (IAM's legacy parser), then actions in
+/// every statement. `Policy::parse` builds its AST from the document this returns, so what the
+/// simulator evaluates is what the validator read; when a check fails, the error is the
+/// validator's first error of these checks, with its message and position.
+///
+/// The other checks (ARN and action formats, dates, `Sid`s, the per-type rules) do not stop a
+/// policy from being read: the evaluator gives every value a meaning, and `validate` reports them.
+pub(super) fn read_grammar<'j>(text: &str, json: &'j Json) -> Result<Doc<'j>, Box<Diagnostic>> {
+    let mut sink = Sink {
+        text,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let doc = syntax::read(json, &mut sink);
+    let first = sink.errors.drain(..).next();
+    let doc = match (doc, first) {
+        (Some(doc), None) => doc,
+        (_, Some(error)) => return Err(Box::new(error)),
+        // The reader never fails without saying why; this keeps the contract without a panic.
+        (None, None) => return Err(Box::new(syntax_error(None))),
+    };
+    let later = doc
+        .statements
+        .iter()
+        .find_map(|stmt| effect_error(stmt, &sink))
+        .or_else(|| {
+            doc.statements
+                .iter()
+                .find_map(|stmt| actions_error(stmt, &sink))
+        });
+    match later {
+        Some(error) => Err(Box::new(error)),
+        None => Ok(doc),
+    }
+}
+
+/// `Syntax errors in policy.`, with no more said.
+pub(super) fn syntax_error(location: Option<Location>) -> Diagnostic {
+    Diagnostic::error(messages::MALFORMED, messages::SYNTAX).located(location)
+}
+
+/// The validator's answer to a document that is not JSON at all.
+pub(super) fn not_json(e: JsonError) -> Diagnostic {
+    Diagnostic::error(messages::MALFORMED, messages::SYNTAX)
+        .at(e.position)
+        .explained(format!("the document is not JSON: {}", e.message))
 }
 
 fn run(text: &str, policy_type: PolicyType, limit: SizeLimit, sink: &mut Sink<'_>) {
@@ -291,10 +350,7 @@ fn run(text: &str, policy_type: PolicyType, limit: SizeLimit, sink: &mut Sink<'_
     let json = match Json::parse(text) {
         Ok(json) => json,
         Err(e) => {
-            let d = Diagnostic::error(messages::MALFORMED, messages::SYNTAX)
-                .at(e.position)
-                .explained(format!("the document is not JSON: {}", e.message));
-            sink.errors.push(d);
+            sink.errors.push(not_json(e));
             return;
         }
     };
@@ -378,14 +434,7 @@ fn version(doc: &Doc<'_>, json: &Json, policy_type: PolicyType, sink: &mut Sink<
 /// IAM's second parser: exact-case `Effect`, ARNs with enough parts, readable dates.
 fn legacy_parsing(doc: &Doc<'_>, sink: &mut Sink<'_>) {
     for stmt in &doc.statements {
-        if !matches!(stmt.effect.text, "Allow" | "Deny") {
-            let d = Diagnostic::error(messages::MALFORMED, messages::LEGACY)
-                .located(Some(stmt.location(Some("Effect"))))
-                .at(sink.position(stmt.effect.span.start))
-                .explained(format!(
-                    "`Effect` is case-sensitive: `Allow` or `Deny`, not `{}`",
-                    stmt.effect.text
-                ));
+        if let Some(d) = effect_error(stmt, sink) {
             sink.errors.push(d);
         }
         if let Some(block) = &stmt.resource {
@@ -444,22 +493,42 @@ fn unique_sids(doc: &Doc<'_>, sink: &mut Sink<'_>) {
     }
 }
 
+/// The legacy parser's verdict on `Effect`: exactly `Allow` or `Deny`.
+fn effect_error(stmt: &Stmt<'_>, sink: &Sink<'_>) -> Option<Diagnostic> {
+    if stmt.exact_effect().is_some() {
+        return None;
+    }
+    let d = Diagnostic::error(messages::MALFORMED, messages::LEGACY)
+        .located(Some(stmt.location(Some("Effect"))))
+        .at(sink.position(stmt.effect.span.start))
+        .explained(format!(
+            "`Effect` is case-sensitive: `Allow` or `Deny`, not `{}`",
+            stmt.effect.text
+        ));
+    Some(d)
+}
+
 fn actions_present(doc: &Doc<'_>, sink: &mut Sink<'_>) {
     for stmt in &doc.statements {
-        match &stmt.action {
-            None => sink.error_at(
-                messages::NO_ACTIONS,
-                stmt.location(None),
-                stmt.json.span.start,
-            ),
-            Some(block) if block.items.is_empty() => sink.error_at(
-                messages::NO_ACTIONS,
-                stmt.location(Some(block.element)),
-                block.value_span.start,
-            ),
-            Some(_) => {}
+        if let Some(d) = actions_error(stmt, sink) {
+            sink.errors.push(d);
         }
     }
+}
+
+/// A statement must name at least one action (an empty list, or one of only `null`s, names none).
+fn actions_error(stmt: &Stmt<'_>, sink: &Sink<'_>) -> Option<Diagnostic> {
+    let (location, offset) = match &stmt.action {
+        None => (stmt.location(None), stmt.json.span.start),
+        Some(block) if block.items.is_empty() => {
+            (stmt.location(Some(block.element)), block.value_span.start)
+        }
+        Some(_) => return None,
+    };
+    let d = Diagnostic::error(messages::MALFORMED, messages::NO_ACTIONS)
+        .located(Some(location))
+        .at(sink.position(offset));
+    Some(d)
 }
 
 fn resource_formats(doc: &Doc<'_>, sink: &mut Sink<'_>) {

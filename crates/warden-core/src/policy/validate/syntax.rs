@@ -1,5 +1,8 @@
 //! The first check AWS makes: the JSON shape of the document ("Syntax errors in policy.").
 //!
+//! This is the one reader of the policy language: `Policy::parse` builds its AST from the [`Doc`]
+//! read here, so the simulator and the validator cannot disagree on what a statement says.
+//!
 //! Reading the spanned JSON tree into [`Doc`] is the check itself: every shape error is
 //! collected (with its place and a `detail` saying what is wrong, since AWS's message does not),
 //! and a [`Doc`] comes out only when there is none. Duplicate keys are legal for AWS, whose JSON
@@ -44,15 +47,17 @@ pub(super) const OPERATORS: [&str; 27] = [
 ];
 
 /// The policy as AWS's validator sees it once its shape is right.
-pub(super) struct Doc<'a> {
+pub(in crate::policy) struct Doc<'a> {
     /// The `Version` value and the span of its key, if present.
     pub version: Option<(&'a str, Span)>,
+    /// The `Id`, if present.
+    pub id: Option<&'a str>,
     /// The statements, in document order.
     pub statements: Vec<Stmt<'a>>,
 }
 
 /// One statement whose shape is right.
-pub(super) struct Stmt<'a> {
+pub(in crate::policy) struct Stmt<'a> {
     /// 0-based index in the policy.
     pub index: usize,
     /// The statement object.
@@ -73,7 +78,7 @@ pub(super) struct Stmt<'a> {
 
 /// A string with its place in the text.
 #[derive(Clone, Copy)]
-pub(super) struct Item<'a> {
+pub(in crate::policy) struct Item<'a> {
     /// The unescaped text.
     pub text: &'a str,
     /// Where its JSON value stands.
@@ -81,7 +86,7 @@ pub(super) struct Item<'a> {
 }
 
 /// `Action`/`NotAction` or `Resource`/`NotResource`.
-pub(super) struct Block<'a> {
+pub(in crate::policy) struct Block<'a> {
     /// The element name as written (`Action`, `NotResource`, ...).
     pub element: &'static str,
     /// Where the key stands.
@@ -93,7 +98,7 @@ pub(super) struct Block<'a> {
 }
 
 /// `Principal` or `NotPrincipal`.
-pub(super) struct PrincipalBlock<'a> {
+pub(in crate::policy) struct PrincipalBlock<'a> {
     /// `Principal` or `NotPrincipal`.
     pub element: &'static str,
     /// Where the key stands.
@@ -105,7 +110,7 @@ pub(super) struct PrincipalBlock<'a> {
 }
 
 /// One (operator, key) pair of a `Condition` block.
-pub(super) struct Clause<'a> {
+pub(in crate::policy) struct Clause<'a> {
     /// The operator as written, e.g. `ForAnyValue:StringLikeIfExists`.
     pub operator: Item<'a>,
     /// The operator without set prefix and `IfExists`, e.g. `StringLike`; `None` when unknown.
@@ -200,6 +205,7 @@ impl Reader<'_, '_> {
             return None;
         };
         let mut version = None;
+        let mut id = None;
         let mut statement = None;
         for m in self.effective(members, None) {
             let here = Some(Location::element(&m.key));
@@ -217,15 +223,14 @@ impl Reader<'_, '_> {
                         format!("`Version` must be a string, not {}", article(&m.value)),
                     ),
                 },
-                "Id" => {
-                    if m.value.as_str().is_none() {
-                        self.error(
-                            here,
-                            m.value.span,
-                            format!("`Id` must be a string, not {}", article(&m.value)),
-                        );
-                    }
-                }
+                "Id" => match m.value.as_str() {
+                    Some(v) => id = Some(v),
+                    None => self.error(
+                        here,
+                        m.value.span,
+                        format!("`Id` must be a string, not {}", article(&m.value)),
+                    ),
+                },
                 "Statement" => statement = Some(&m.value),
                 other => self.error(
                     here,
@@ -274,6 +279,7 @@ impl Reader<'_, '_> {
             .collect();
         Some(Doc {
             version,
+            id,
             statements,
         })
     }
