@@ -161,7 +161,20 @@ pub fn write_text<W: Write>(out: &mut W, r: &Report) -> std::io::Result<()> {
         .iter()
         .filter(|n| n.level == NoteLevel::Failure)
         .count();
-    if r.ok {
+    let unknown = r
+        .steps
+        .iter()
+        .filter(|s| s.outcome.decision == Verdict::Unknown)
+        .count();
+    if r.ok && unknown > 0 {
+        writeln!(
+            out,
+            "Result: every check decided passes ({} of {}); {unknown} could not be decided \
+             without the roles (give --database or --account).",
+            r.steps.len() - unknown,
+            r.steps.len()
+        )?;
+    } else if r.ok {
         writeln!(
             out,
             "Result: the deployment passes every IAM check ({} checks).",
