@@ -119,22 +119,7 @@ impl Sources {
 
 /// A short machine-readable code for why a decision came out as it did.
 pub fn reason_code(reason: &Reason) -> String {
-    match reason {
-        Reason::AlwaysAllowed => "always-allowed".into(),
-        Reason::ExplicitDeny => "explicit-deny".into(),
-        Reason::RcpLevelDenies(i) => format!("rcp-level-{}-does-not-allow", i + 1),
-        Reason::ScpLevelDenies(i) => format!("scp-level-{}-does-not-allow", i + 1),
-        Reason::TrustDoesNotAllow => "trust-policy-does-not-allow".into(),
-        Reason::ResourcePolicyDoesNotAllow => "resource-policy-does-not-allow".into(),
-        Reason::KeyPolicyDoesNotAllow => "key-policy-does-not-allow".into(),
-        Reason::NoIdentityAllow => "no-identity-policy-allows".into(),
-        Reason::BoundaryDoesNotAllow => "boundary-does-not-allow".into(),
-        Reason::SessionPolicyDoesNotAllow => "session-policy-does-not-allow".into(),
-        Reason::ServiceNotAllowed => "service-principal-not-allowed".into(),
-        Reason::AllowedByIdentity => "allowed-by-identity-policy".into(),
-        Reason::AllowedByResource => "allowed-by-resource-policy".into(),
-        Reason::AllowedByBoth => "allowed-by-identity-and-resource-policy".into(),
-    }
+    reason.code()
 }
 
 /// The decision's reason in a sentence.
