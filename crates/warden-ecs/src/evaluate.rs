@@ -91,13 +91,27 @@ impl StatementRef {
     }
 }
 
-/// A statement that named the action but did not apply, and on what it failed.
+/// A statement that named the action but did not apply, and on what it failed (the engine's
+/// near miss, [`warden_core::explain::NearMiss`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NearMiss {
+    /// The layer it sits in (`identity`, `boundary`, `trust`...).
+    pub layer: String,
     /// The statement.
     pub statement: StatementRef,
-    /// What failed, one line a part (`resource arn:...:role/ecsInstanceRole* vs role/app`).
+    /// What failed, one line a part (`resource arn:aws:iam::*:role/ecsInstanceRole* does not
+    /// match arn:...`).
     pub failed: Vec<String>,
+}
+
+/// A statement the engine says would allow the request, and the layer it must go into
+/// ([`warden_core::Fix`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LayerFix {
+    /// `identity`, `boundary`, `trust`, `scp`, `rcp`, `resource`, `session`.
+    pub layer: String,
+    /// The statement.
+    pub statement: serde_json::Value,
 }
 
 /// Why a step came out as it did.
@@ -110,9 +124,13 @@ pub struct Why {
     /// The statements that decided (allowing statements, or the applicable denies).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub statements: Vec<StatementRef>,
-    /// For a denial: the statements that came closest.
+    /// For an implicit deny: the statements that came closest, fewest failing parts first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub near_misses: Vec<NearMiss>,
+    /// For an implicit deny: one statement per layer that must change, which together allow
+    /// the request.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<LayerFix>,
     /// Condition keys statements asked for that the request did not carry.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_context: Vec<String>,
@@ -316,25 +334,58 @@ pub fn request(step: &Step, principal: Principal) -> Request {
 }
 
 fn judge(set: &PolicySet, req: &Request) -> (Verdict, Why) {
-    let d = set.authorize(req);
+    explain(set, req)
+}
+
+/// How many near misses a step reports (the engine ranks them, fewest failing parts first).
+const NEAR_MISSES: usize = 3;
+
+/// Why the decision came out as it did: the one place a step's explanation is made, from the
+/// engine's [`PolicySet::explain`] (the statements that decided, the near misses with each
+/// failing part, the minimal fix per layer).
+pub fn explain(set: &PolicySet, req: &Request) -> (Verdict, Why) {
+    let ex = set.explain(req);
+    let d: &Decision = &ex.decision;
     let verdict = match d.decision {
         EvalDecision::Allowed => Verdict::Allowed,
         EvalDecision::ExplicitDeny => Verdict::ExplicitDeny,
         EvalDecision::ImplicitDeny => Verdict::ImplicitDeny,
     };
-    (verdict, explain(set, req, &d))
-}
-
-/// Why the decision came out as it did: the one place a step's explanation is made (the
-/// engine's near-miss explanation plugs in here).
-pub fn explain(_set: &PolicySet, _req: &Request, d: &Decision) -> Why {
-    Why {
+    let statements = match d.decision {
+        EvalDecision::ExplicitDeny => ex
+            .denied_by
+            .iter()
+            .map(|a| StatementRef::from_matched(&a.statement))
+            .collect(),
+        _ => d.matched.iter().map(StatementRef::from_matched).collect(),
+    };
+    let near_misses = ex
+        .gaps
+        .iter()
+        .flat_map(|g| g.near_misses.iter().take(NEAR_MISSES))
+        .map(|m| NearMiss {
+            layer: m.layer.kind().to_string(),
+            statement: StatementRef::from_matched(&m.statement),
+            failed: m.failures.iter().map(ToString::to_string).collect(),
+        })
+        .collect();
+    let fixes = ex
+        .fixes
+        .iter()
+        .map(|f| LayerFix {
+            layer: f.layer.kind().to_string(),
+            statement: f.statement.clone(),
+        })
+        .collect();
+    let why = Why {
         reason: reason_code(&d.reason).to_string(),
         summary: summary(&d.reason).to_string(),
-        statements: d.matched.iter().map(StatementRef::from_matched).collect(),
-        near_misses: Vec::new(),
+        statements,
+        near_misses,
+        fixes,
         missing_context: d.missing_context.clone(),
-    }
+    };
+    (verdict, why)
 }
 
 /// A short code for a reason.

@@ -1,15 +1,16 @@
-//! Fixes: for each denial, the smallest statement that allows exactly that request (the
-//! step's ARN, the PassRole and service-linked-role conditions; a bare `*` only for actions
-//! with no resource-level permissions), the policy documents patched with them, and the
-//! overlay to re-check the workflow with.
+//! Fixes: for each denial, the engine's minimal fix ([`warden_core::explain`]: the smallest
+//! statement per layer that allows exactly that request, the exact ARN, `iam:PassedToService`
+//! for PassRole, never a bare `*` where the action takes a resource), placed in the documents
+//! of the principals the workflow names, and the overlay to re-check the workflow with.
 
 use crate::account::{Account, Origin, compile};
 use crate::evaluate::{Outcome, Overlay, Verdict};
-use crate::model::{Step, StepKind, Who};
+use crate::model::{StepKind, Who};
 use crate::plan::{CONTAINER_INSTANCE_ID, TASK_ID};
 use serde::Serialize;
 use serde_json::{Value, json};
 use warden_core::PolicyType;
+use warden_core::explain::statement_text;
 
 /// Which document a fix goes into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -23,36 +24,7 @@ pub enum Target {
     Trust,
 }
 
-/// A statement a fix adds, in the member order IAM's own documents use.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct FixStatement {
-    /// `Allow`.
-    pub effect: &'static str,
-    /// For a trust policy: the service principal.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub principal: Option<Value>,
-    /// One action, or several merged.
-    pub action: Value,
-    /// The exact resource (absent in trust policies).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource: Option<String>,
-    /// The condition keeping it to this request.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub condition: Option<Value>,
-}
-
-/// A statement of a patched document: one it had, or one a fix adds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum DocStatement {
-    /// A statement the document had.
-    Existing(Value),
-    /// A statement a fix adds.
-    Added(FixStatement),
-}
-
-/// A policy document with fixes added.
+/// A policy document with fixes added: the statements it had, then the added ones.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Document {
@@ -62,7 +34,43 @@ pub struct Document {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Value>,
     /// The statements.
-    pub statement: Vec<DocStatement>,
+    pub statement: Vec<Value>,
+}
+
+impl Document {
+    /// The document as indented JSON, each statement's members in the order people write
+    /// them (the engine's [`statement_text`]).
+    pub fn text(&self) -> String {
+        let mut out = String::from("{\n");
+        out.push_str(&format!("  \"Version\": {},\n", self.version));
+        if let Some(id) = &self.id {
+            out.push_str(&format!("  \"Id\": {id},\n"));
+        }
+        out.push_str("  \"Statement\": [\n");
+        let parts: Vec<String> = self
+            .statement
+            .iter()
+            .map(|s| {
+                statement_text(s)
+                    .lines()
+                    .map(|l| format!("    {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .collect();
+        out.push_str(&parts.join(",\n"));
+        out.push_str("\n  ]\n}");
+        out
+    }
+}
+
+/// A statement to add, and which document of the principal takes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Targeted {
+    /// Which document.
+    pub target: Target,
+    /// The statement.
+    pub statement: Value,
 }
 
 /// The fix of one denied step.
@@ -70,12 +78,9 @@ pub struct Document {
 pub struct StepFix {
     /// Whose document changes (a principal ARN; for trust, the role ARN).
     pub principal: String,
-    /// Which document, when a statement can fix it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target: Option<Target>,
-    /// The statement to add.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub statement: Option<FixStatement>,
+    /// The statements to add (one per layer that must change).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub statements: Vec<Targeted>,
     /// What to do when no statement can fix it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub advice: Option<String>,
@@ -112,181 +117,187 @@ pub struct Fixes {
 pub const FIX_POLICY: &str = "warden-ecs-fix";
 
 /// The fix of one denied step, or `None` when the step does not fail.
-pub fn step_fix(o: &Outcome, account: &Account) -> Option<StepFix> {
+pub fn step_fix(o: &Outcome) -> Option<StepFix> {
     let step = &o.step;
+    let owner = if step.kind == StepKind::Decide {
+        step.principal.clone()
+    } else {
+        step.resource.clone()
+    };
+    let advice = |text: String| StepFix {
+        principal: owner.clone(),
+        statements: Vec::new(),
+        advice: Some(text),
+    };
     match o.decision {
         Verdict::Allowed | Verdict::Skipped | Verdict::Unknown => None,
-        Verdict::Missing => Some(StepFix {
-            principal: if step.kind == StepKind::Decide {
-                step.principal.clone()
-            } else {
-                step.resource.clone()
-            },
-            target: None,
-            statement: None,
-            advice: Some(match step.kind {
-                StepKind::InstanceProfile => format!(
-                    "put the role in an instance profile: aws iam create-instance-profile \
-                     --instance-profile-name NAME; aws iam add-role-to-instance-profile \
-                     --instance-profile-name NAME --role-name {}",
-                    role_name(&step.resource)
-                ),
-                _ => format!(
-                    "create the role `{}` (aws iam create-role) with the trust and permissions \
-                     this check lists",
-                    if step.kind == StepKind::Decide {
-                        &step.principal
-                    } else {
-                        &step.resource
+        Verdict::Missing => Some(advice(match step.kind {
+            StepKind::InstanceProfile => format!(
+                "put the role in an instance profile: aws iam create-instance-profile \
+                 --instance-profile-name NAME; aws iam add-role-to-instance-profile \
+                 --instance-profile-name NAME --role-name {}",
+                role_name(&step.resource)
+            ),
+            _ => format!(
+                "create the role `{owner}` (aws iam create-role) with the trust and permissions \
+                 this check lists"
+            ),
+        })),
+        Verdict::ExplicitDeny => Some(advice(format!(
+            "an explicit Deny wins over any Allow: remove or narrow {}",
+            o.explanation
+                .statements
+                .iter()
+                .map(|s| format!("statement {} of `{}`", s.statement, s.policy))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+        Verdict::ImplicitDeny => {
+            let mut statements = Vec::new();
+            let mut others = Vec::new();
+            for f in &o.explanation.fixes {
+                let target = match f.layer.as_str() {
+                    "identity" => Target::Identity,
+                    "boundary" => Target::Boundary,
+                    "trust" => Target::Trust,
+                    other => {
+                        others.push(other.to_string());
+                        continue;
                     }
-                ),
-            }),
-        }),
-        Verdict::ExplicitDeny => Some(StepFix {
-            principal: step.principal.clone(),
-            target: None,
-            statement: None,
-            advice: Some(format!(
-                "an explicit Deny wins over any Allow: remove or narrow {}",
-                o.explanation
-                    .statements
-                    .iter()
-                    .map(|s| format!("statement {} of `{}`", s.statement, s.policy))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-        }),
-        Verdict::ImplicitDeny => Some(implicit(step, &o.explanation.reason, account)),
-    }
-}
-
-fn implicit(step: &Step, reason: &str, account: &Account) -> StepFix {
-    if step.kind == StepKind::Trust {
-        return StepFix {
-            principal: step.resource.clone(),
-            target: Some(Target::Trust),
-            statement: Some(trust_statement(step, &account.id)),
-            advice: None,
-        };
-    }
-    let target = match reason {
-        "boundary-does-not-allow" => Target::Boundary,
-        "scp-does-not-allow" | "rcp-does-not-allow" | "session-policy-does-not-allow" => {
-            return StepFix {
-                principal: step.principal.clone(),
-                target: None,
-                statement: None,
-                advice: Some(
-                    "an organization or session policy does not allow it: that policy must \
-                     change, not the principal's"
-                        .into(),
-                ),
-            };
+                };
+                statements.push(Targeted {
+                    target,
+                    statement: run_time_ids(f.statement.clone()),
+                });
+            }
+            let advice = (!others.is_empty()).then(|| {
+                format!(
+                    "the {} policies must allow it too: they are not the principal's to change",
+                    others.join(", ")
+                )
+            });
+            Some(StepFix {
+                principal: owner,
+                statements,
+                advice,
+            })
         }
-        _ => Target::Identity,
-    };
-    StepFix {
-        principal: step.principal.clone(),
-        target: Some(target),
-        statement: Some(allow_statement(step)),
-        advice: None,
     }
 }
 
-/// The resource a fix names: the step's ARN, with the ids known only at run time (a task's,
-/// a container instance's) as wildcards.
-fn fix_resource(resource: &str) -> String {
-    resource
-        .replace(TASK_ID, "*")
-        .replace(CONTAINER_INSTANCE_ID, "*")
-}
+/// Condition block members.
+type Members = Vec<(String, Value)>;
 
-/// The condition that keeps a fix to exactly this request, for the actions whose grants AWS
-/// documents with one (`id_roles_use_passrole.html`, `using-service-linked-roles.html`,
-/// `supported-iam-actions-tagging.html`).
-fn fix_condition(step: &Step) -> Option<Value> {
-    let key = match step.action.as_str() {
-        "iam:PassRole" => "iam:PassedToService",
-        "iam:CreateServiceLinkedRole" => "iam:AWSServiceName",
-        "ecs:TagResource" => "ecs:CreateAction",
-        _ => return None,
-    };
-    let values = step.context_value(key)?;
-    let value = match values {
-        [one] => json!(one),
-        many => json!(many),
-    };
-    Some(json!({ "StringEquals": { key: value } }))
-}
-
-fn allow_statement(step: &Step) -> FixStatement {
-    FixStatement {
-        effect: "Allow",
-        principal: None,
-        action: json!(step.action),
-        resource: Some(fix_resource(&step.resource)),
-        condition: fix_condition(step),
+/// The engine's fix names the request's exact ARNs; the ids ECS knows only at run time (a
+/// task's, a container instance's) stand in them as placeholders, and become wildcards, the
+/// equality operators on them becoming their `Like` forms.
+fn run_time_ids(statement: Value) -> Value {
+    fn replace(v: Value) -> Value {
+        match v {
+            Value::String(s) => {
+                Value::String(s.replace(TASK_ID, "*").replace(CONTAINER_INSTANCE_ID, "*"))
+            }
+            Value::Array(a) => Value::Array(a.into_iter().map(replace).collect()),
+            Value::Object(m) => {
+                Value::Object(m.into_iter().map(|(k, v)| (k, replace(v))).collect())
+            }
+            other => other,
+        }
     }
-}
-
-fn trust_statement(step: &Step, account: &str) -> FixStatement {
-    FixStatement {
-        effect: "Allow",
-        principal: Some(json!({ "Service": step.principal })),
-        action: json!("sts:AssumeRole"),
-        resource: None,
-        condition: Some(json!({ "StringEquals": { "aws:SourceAccount": account } })),
+    let mut st = replace(statement);
+    if let Some(Value::Object(cond)) = st.get_mut("Condition") {
+        let ops: Vec<String> = cond.keys().cloned().collect();
+        for op in ops {
+            let like = match op.as_str() {
+                "ArnEquals" => "ArnLike",
+                "StringEquals" => "StringLike",
+                _ => continue,
+            };
+            let Some(Value::Object(block)) = cond.get(&op).cloned() else {
+                continue;
+            };
+            let (wild, exact): (Members, Members) = block
+                .into_iter()
+                .partition(|(_, v)| v.to_string().contains('*'));
+            if wild.is_empty() {
+                continue;
+            }
+            if exact.is_empty() {
+                cond.remove(&op);
+            } else {
+                cond.insert(op.clone(), Value::Object(exact.into_iter().collect()));
+            }
+            let entry = cond
+                .entry(like.to_string())
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            if let Value::Object(m) = entry {
+                m.extend(wild);
+            }
+        }
     }
+    st
 }
 
 fn role_name(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 
-/// Merges statements that differ only in their action into one.
-fn merge(statements: Vec<FixStatement>) -> Vec<FixStatement> {
-    let mut out: Vec<FixStatement> = Vec::new();
-    for s in statements {
+/// Merges statements that differ only in their action into one, and numbers their `Sid`s
+/// (a document's `Sid`s must differ).
+fn merge(statements: Vec<Value>) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    for mut s in statements {
+        if let Some(m) = s.as_object_mut() {
+            m.remove("Sid");
+        }
         let same = out.iter_mut().find(|o| {
-            o.principal.is_none()
-                && s.principal.is_none()
-                && o.resource == s.resource
-                && o.condition == s.condition
+            o.get("Principal").is_none()
+                && s.get("Principal").is_none()
+                && o.get("Resource") == s.get("Resource")
+                && o.get("Condition") == s.get("Condition")
         });
-        match same {
-            Some(o) => {
-                let mut actions = match o.action.take() {
-                    Value::Array(a) => a,
-                    one => vec![one],
+        match (same, s.get("Action").cloned()) {
+            (Some(o), Some(action)) => {
+                let mut actions = match o.get("Action").cloned() {
+                    Some(Value::Array(a)) => a,
+                    Some(one) => vec![one],
+                    None => Vec::new(),
                 };
-                if !actions.contains(&s.action) {
-                    actions.push(s.action);
+                if !actions.contains(&action) {
+                    actions.push(action);
                 }
-                o.action = if actions.len() == 1 {
-                    actions.into_iter().next().unwrap_or(Value::Null)
-                } else {
-                    Value::Array(actions)
-                };
+                if let Some(m) = o.as_object_mut() {
+                    let value = match actions.as_slice() {
+                        [one] => one.clone(),
+                        _ => Value::Array(actions),
+                    };
+                    m.insert("Action".into(), value);
+                }
             }
-            None => {
+            _ => {
                 if !out.contains(&s) {
                     out.push(s);
                 }
             }
         }
     }
+    for (i, s) in out.iter_mut().enumerate() {
+        if let Some(m) = s.as_object_mut() {
+            m.insert("Sid".into(), json!(format!("WardenEcsFix{}", i + 1)));
+        }
+    }
     out
 }
 
 /// A document with `statements` appended to `base` (a policy's text), or a new document.
-fn appended(base: Option<&str>, statements: &[FixStatement]) -> Document {
+fn appended(base: Option<&str>, statements: &[Value]) -> Document {
     let parsed = base
         .and_then(|t| serde_json::from_str::<Value>(t).ok())
         .and_then(|v| match v {
             Value::Object(m) => Some(m),
             _ => None,
         });
-    let (version, id, existing) = match parsed {
+    let (version, id, mut statement) = match parsed {
         Some(mut m) => (
             m.remove("Version").unwrap_or_else(|| json!("2012-10-17")),
             m.remove("Id"),
@@ -298,9 +309,7 @@ fn appended(base: Option<&str>, statements: &[FixStatement]) -> Document {
         ),
         None => (json!("2012-10-17"), None, Vec::new()),
     };
-    let mut statement: Vec<DocStatement> =
-        existing.into_iter().map(DocStatement::Existing).collect();
-    statement.extend(statements.iter().cloned().map(DocStatement::Added));
+    statement.extend(statements.iter().cloned());
     Document {
         version,
         id,
@@ -308,36 +317,29 @@ fn appended(base: Option<&str>, statements: &[FixStatement]) -> Document {
     }
 }
 
-fn statements_doc(statements: &[FixStatement]) -> Document {
-    appended(None, statements)
-}
-
-fn text(doc: &Document) -> String {
-    serde_json::to_string(doc).unwrap_or_default()
-}
-
 /// Every fix of `outcomes`, the patched documents and the overlay to re-check with.
 pub fn fixes(outcomes: &[Outcome], account: &Account) -> Fixes {
     let mut out = Fixes::default();
     for (i, o) in outcomes.iter().enumerate() {
-        if let Some(f) = step_fix(o, account) {
+        if let Some(f) = step_fix(o) {
             out.steps.push((i, f));
         }
     }
     // Group the statements by document.
-    let mut groups: Vec<((String, Target, Who), Vec<FixStatement>)> = Vec::new();
+    let mut groups: Vec<((String, Target, Who), Vec<Value>)> = Vec::new();
     for (i, f) in &out.steps {
-        let (Some(target), Some(statement)) = (f.target, f.statement.clone()) else {
-            continue;
-        };
         let who = outcomes.get(*i).map_or(Who::Caller, |o| o.step.who);
-        let key = (f.principal.clone(), target, who);
-        match groups
-            .iter_mut()
-            .find(|(k, _)| k.0 == key.0 && k.1 == key.1)
-        {
-            Some((_, v)) => v.push(statement),
-            None => groups.push((key, vec![statement])),
+        for t in &f.statements {
+            match groups
+                .iter_mut()
+                .find(|(k, _)| k.0 == f.principal && k.1 == t.target)
+            {
+                Some((_, v)) => v.push(t.statement.clone()),
+                None => groups.push((
+                    (f.principal.clone(), t.target, who),
+                    vec![t.statement.clone()],
+                )),
+            }
         }
     }
     for ((principal, target, who), statements) in groups {
@@ -347,10 +349,15 @@ pub fn fixes(outcomes: &[Outcome], account: &Account) -> Fixes {
         } else {
             account.roles.get(&principal).map(|r| &r.actor)
         };
-        let is_user = principal.contains(":user/");
         let name = role_name(&principal).to_string();
+        let added = appended(None, &statements);
         match target {
             Target::Identity => {
+                let kind = if principal.contains(":user/") {
+                    "user"
+                } else {
+                    "role"
+                };
                 let (doc_name, document, apply) = match actor.map(|a| a.origin) {
                     Some(Origin::Files) => {
                         let first = actor.and_then(|a| a.identity.first());
@@ -364,21 +371,14 @@ pub fn fixes(outcomes: &[Outcome], account: &Account) -> Fixes {
                     }
                     _ => (
                         FIX_POLICY.to_string(),
-                        statements_doc(&statements),
+                        added.clone(),
                         format!(
-                            "aws iam put-{}-policy --{}-name {name} --policy-name {FIX_POLICY} \
-                             --policy-document file://{FIX_POLICY}.json",
-                            if is_user { "user" } else { "role" },
-                            if is_user { "user" } else { "role" }
+                            "aws iam put-{kind}-policy --{kind}-name {name} --policy-name {FIX_POLICY} \
+                             --policy-document file://{FIX_POLICY}.json"
                         ),
                     ),
                 };
-                if let Ok(p) = compile(
-                    &text(&statements_doc(&statements)),
-                    PolicyType::Identity,
-                    FIX_POLICY,
-                    "fix",
-                ) {
+                if let Ok(p) = compile(&added.text(), PolicyType::Identity, FIX_POLICY, "fix") {
                     out.overlay
                         .identity
                         .entry(principal.clone())
@@ -399,7 +399,7 @@ pub fn fixes(outcomes: &[Outcome], account: &Account) -> Fixes {
                     boundary.map_or("boundary".to_string(), |b| b.source_id().to_string());
                 let document = appended(boundary.map(|b| b.policy().text()), &statements);
                 if let Ok(p) = compile(
-                    &text(&statements_doc(&statements)),
+                    &added.text(),
                     PolicyType::Boundary,
                     "warden-ecs-fix-boundary",
                     "fix",
@@ -413,7 +413,10 @@ pub fn fixes(outcomes: &[Outcome], account: &Account) -> Fixes {
                 out.documents.push(Patched {
                     principal,
                     target,
-                    apply: format!("aws iam create-policy-version --policy-arn ARN-OF-{doc_name} --set-as-default --policy-document file://{doc_name}.json"),
+                    apply: format!(
+                        "aws iam create-policy-version --policy-arn ARN-OF-{doc_name} \
+                         --set-as-default --policy-document file://{doc_name}.json"
+                    ),
                     name: doc_name,
                     document,
                 });
@@ -422,7 +425,7 @@ pub fn fixes(outcomes: &[Outcome], account: &Account) -> Fixes {
                 let trust = account.roles.get(&principal).and_then(|r| r.trust.as_ref());
                 let document = appended(trust.map(|t| t.policy().text()), &statements);
                 if let Ok(p) = compile(
-                    &text(&document),
+                    &document.text(),
                     PolicyType::Trust,
                     &format!("{name}/trust-policy"),
                     "role",
@@ -434,7 +437,8 @@ pub fn fixes(outcomes: &[Outcome], account: &Account) -> Fixes {
                     target,
                     name: format!("{name}/trust-policy"),
                     apply: format!(
-                        "aws iam update-assume-role-policy --role-name {name} --policy-document file://{name}-trust.json"
+                        "aws iam update-assume-role-policy --role-name {name} \
+                         --policy-document file://{name}-trust.json"
                     ),
                     document,
                 });

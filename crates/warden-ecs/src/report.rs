@@ -133,8 +133,7 @@ pub fn write_text<W: Write>(out: &mut W, r: &Report) -> std::io::Result<()> {
             writeln!(out)?;
             writeln!(out, "# {} of {} ({:?})", d.name, d.principal, d.target)?;
             writeln!(out, "# apply: {}", d.apply)?;
-            let text = serde_json::to_string_pretty(&d.document).map_err(std::io::Error::from)?;
-            writeln!(out, "{text}")?;
+            writeln!(out, "{}", d.document.text())?;
         }
         writeln!(out)?;
         if fix.recheck_ok {
@@ -240,8 +239,12 @@ fn write_step<W: Write>(out: &mut W, s: &ReportStep) -> std::io::Result<()> {
     for n in &w.near_misses {
         writeln!(
             out,
-            "       nearest miss: statement {} of `{}` at {}:{}",
-            n.statement.statement, n.statement.policy, n.statement.line, n.statement.column
+            "       nearest miss: statement {} of `{}` ({}) at {}:{}",
+            n.statement.statement,
+            n.statement.policy,
+            n.layer,
+            n.statement.line,
+            n.statement.column
         )?;
         for f in &n.failed {
             writeln!(out, "         - {f}")?;
@@ -258,14 +261,16 @@ fn write_step<W: Write>(out: &mut W, s: &ReportStep) -> std::io::Result<()> {
         writeln!(out, "       why ECS asks: {} ({})", st.why, st.doc)?;
     }
     if let Some(f) = &s.fix {
-        if let Some(stmt) = &f.statement {
-            let target = match f.target {
-                Some(crate::fix::Target::Trust) => "the trust policy of",
-                Some(crate::fix::Target::Boundary) => "the permissions boundary of",
-                _ => "the identity policies of",
+        for t in &f.statements {
+            let target = match t.target {
+                crate::fix::Target::Trust => "the trust policy of",
+                crate::fix::Target::Boundary => "the permissions boundary of",
+                crate::fix::Target::Identity => "the identity policies of",
             };
-            let stmt = serde_json::to_string(stmt).map_err(std::io::Error::from)?;
-            writeln!(out, "       fix: add to {target} {}: {stmt}", f.principal)?;
+            writeln!(out, "       fix: add to {target} {}:", f.principal)?;
+            for line in warden_core::explain::statement_text(&t.statement).lines() {
+                writeln!(out, "         {line}")?;
+            }
         }
         if let Some(a) = &f.advice {
             writeln!(out, "       fix: {a}")?;

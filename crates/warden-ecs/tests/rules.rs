@@ -100,6 +100,19 @@ fn rule_1_caller_register_pass_launch_tag() {
         verdict(&r, "ecs:RunTask", "secrets-app"),
         Verdict::ImplicitDeny
     );
+    // The nearest miss names the failing part: the service the role is passed to.
+    let miss = &step(&r, "iam:PassRole", "role/app-task")
+        .outcome
+        .explanation
+        .near_misses[0];
+    assert_eq!(miss.statement.policy, "pass-ec2");
+    assert!(
+        miss.failed
+            .iter()
+            .any(|f| f.contains("iam:PassedToService") && f.contains("ecs-tasks.amazonaws.com")),
+        "{:?}",
+        miss.failed
+    );
 
     // Tags at launch: ecs:TagResource with ecs:CreateAction=RunTask.
     let w = World::new();
@@ -658,18 +671,24 @@ fn fixes_are_exact_and_recheck() {
     let fix = r.fix.as_ref().unwrap();
     assert!(fix.recheck_ok, "still failing: {:?}", fix.still_failing);
     let pass = step(&r, "iam:PassRole", "role/app-task");
-    let stmt =
-        serde_json::to_value(pass.fix.as_ref().unwrap().statement.as_ref().unwrap()).unwrap();
+    let stmt = &pass.fix.as_ref().unwrap().statements[0].statement;
     assert_eq!(stmt["Resource"], TASK_ROLE);
     assert_eq!(
         stmt["Condition"]["StringEquals"]["iam:PassedToService"],
         "ecs-tasks.amazonaws.com"
     );
+    // Logs go to a stream named after the task: the fix names the stream with a wildcard
+    // for the task id, and only that.
+    let logs = step(&r, "logs:PutLogEvents", "firelens-app");
+    assert_eq!(
+        logs.fix.as_ref().unwrap().statements[0].statement["Resource"],
+        "arn:aws:logs:eu-west-1:111122223333:log-group:firelens-app:log-stream:from-fluent-bit*"
+    );
     for s in &r.steps {
-        let Some(f) = s.fix.as_ref().and_then(|f| f.statement.as_ref()) else {
+        let Some(f) = s.fix.as_ref().and_then(|f| f.statements.first()) else {
             continue;
         };
-        let v = serde_json::to_value(f).unwrap();
+        let v = &f.statement;
         let takes_resource = !matches!(
             s.outcome.step.action.as_str(),
             "ecr:GetAuthorizationToken"
