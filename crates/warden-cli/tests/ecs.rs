@@ -262,3 +262,55 @@ fn bad_input() -> Result {
     insta::assert_snapshot!(outputs.join("\n=====\n"));
     Ok(())
 }
+
+/// The README's command, as written there, from the root of a fresh clone: it runs, finds the
+/// secret the execution role cannot read, and its fix passes the re-check.
+#[test]
+fn the_readme_command_works() -> Result {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md"))?;
+    let section = readme
+        .split("## Will this ECS deployment work?")
+        .nth(1)
+        .expect("the README has the ECS section");
+    let block = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a sh block");
+    let line = block.replace("\\\n", " ");
+    let args: Vec<&str> = line
+        .split_whitespace()
+        .skip_while(|a| *a != "--")
+        .skip(1)
+        .collect();
+    assert_eq!(args.first().copied(), Some("ecs"), "{line}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(&args)
+        .current_dir(&root)
+        .output()?;
+    let stdout = String::from_utf8(out.stdout)?;
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("DENY secretsmanager:GetSecretValue"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Re-checked with the fixes: every step passes."),
+        "{stdout}"
+    );
+    // The README quotes the output as it is.
+    let quoted = section
+        .split("would never start:\n\n```\n")
+        .nth(1)
+        .and_then(|q| q.split("```").next())
+        .expect("the quoted output");
+    for line in quoted.lines().take(4) {
+        let line = line.split(" (https://").next().unwrap_or(line);
+        assert!(
+            stdout.contains(line),
+            "README quotes `{line}`, the output is:\n{stdout}"
+        );
+    }
+    Ok(())
+}
