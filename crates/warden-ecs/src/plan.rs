@@ -279,7 +279,19 @@ impl<'a> Builder<'a> {
         why: String,
         doc: &'static str,
     ) {
-        let context = catalog_context(action, context);
+        let mut context = catalog_context(action, context);
+        // Every request carries the region it is sent to: the resource's, else the task's
+        // (`reference_policies_condition-keys.html#condition-keys-requestedregion`).
+        let region = arns::split_arn(&resource)
+            .map(|[_, _, r, _, _]| r)
+            .filter(|r| !r.is_empty())
+            .unwrap_or(&self.place.region)
+            .to_string();
+        context.push(ContextKey {
+            key: "aws:RequestedRegion".into(),
+            values: vec![region],
+            list: false,
+        });
         self.workflow.steps.push(Step {
             rule,
             who,

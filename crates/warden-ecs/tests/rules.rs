@@ -510,7 +510,12 @@ fn rule_5_exec() {
         run.outcome.step.context_value("ecs:enable-execute-command"),
         Some(&["true".to_string()][..])
     );
-    w.role_may("app-task", "exec", &allow("ssmmessages:*", "*"));
+    // Every step carries the region it is sent to (aws:RequestedRegion).
+    w.role_may(
+        "app-task",
+        "exec",
+        &allow_if("ssmmessages:*", "*", "aws:RequestedRegion", "eu-west-1"),
+    );
     let r = w.check("secrets.json", Some("run-task-exec.json"), None);
     for action in [
         "ssmmessages:CreateControlChannel",
