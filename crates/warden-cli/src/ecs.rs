@@ -4,7 +4,7 @@
 use crate::error::CliError;
 use crate::input::{path_of, read_text};
 use crate::output::write_json;
-use crate::principal::{open_existing_store, store_location};
+use crate::principal::open_existing_store;
 use std::io::Write;
 use warden_ecs::account::Account;
 use warden_ecs::input::{Launch, Schedule, TaskDefinition};
@@ -153,7 +153,6 @@ fn store(args: &CheckArgs) -> Result<Option<Store>, CliError> {
     }
     let env_set = std::env::var(warden_store::DATABASE_ENV).is_ok_and(|v| !v.is_empty());
     if args.principal.is_some() || args.database.is_some() || env_set {
-        let _ = store_location(args.database.as_deref());
         return open_existing_store(args.database.as_deref()).map(Some);
     }
     Ok(None)

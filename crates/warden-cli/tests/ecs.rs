@@ -32,6 +32,16 @@ fn examples() -> Result<Dir> {
     Ok(dir)
 }
 
+/// The JSON a rendered run printed on stdout.
+fn stdout_json(rendered: &str) -> Result<serde_json::Value> {
+    let text = rendered
+        .split("--- stdout\n")
+        .nth(1)
+        .and_then(|s| s.split("--- stderr").next())
+        .unwrap_or_default();
+    Ok(serde_json::from_str(text)?)
+}
+
 fn base<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "ecs",
@@ -64,12 +74,7 @@ fn readme_example_json() -> Result {
     let dir = examples()?;
     let out = dir.run(&base(&["--output", "json"]))?;
     assert_eq!(exit_code(&out), "exit code: 1");
-    let json_text = out
-        .split("--- stdout\n")
-        .nth(1)
-        .and_then(|s| s.split("--- stderr").next())
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_str(json_text)?;
+    let v = stdout_json(&out)?;
     assert_eq!(v["schema"], "warden-ecs-check/1");
     assert_eq!(v["ok"], false);
     insta::assert_snapshot!(out);
@@ -94,12 +99,7 @@ fn readme_example_fix() -> Result {
 fn applying_the_fix_passes() -> Result {
     let dir = examples()?;
     let out = dir.run(&base(&["--fix", "--output", "json"]))?;
-    let json_text = out
-        .split("--- stdout\n")
-        .nth(1)
-        .and_then(|s| s.split("--- stderr").next())
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_str(json_text)?;
+    let v = stdout_json(&out)?;
     let doc = &v["fix"]["documents"][0]["document"];
     let mut account: serde_json::Value =
         serde_json::from_str(&example("account-authorization-details.json")?)?;
@@ -160,12 +160,7 @@ fn ec2_service_for_legacy_admin() -> Result {
         "--output",
         "json",
     ])?;
-    let json_text = out
-        .split("--- stdout\n")
-        .nth(1)
-        .and_then(|s| s.split("--- stderr").next())
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_str(json_text)?;
+    let v = stdout_json(&out)?;
     let steps = v["steps"].as_array().unwrap();
     let find = |action: &str, resource: &str| {
         steps

@@ -86,9 +86,10 @@ fn populate(store: &Store) {
         .expect("service-linked role");
 }
 
-/// A 10-container task definition whose task role is `role-N`, execution role `role-N+1`.
+/// A 10-container task definition whose task role is `role-N`, execution role `role-N+1`
+/// (whose first attached policy, `ecs-P`, reads the secrets and environment files of app P).
 fn task_definition(n: usize) -> TaskDefinition {
-    let p = (n * 7) % POLICIES;
+    let p = ((n + 1) * 7) % POLICIES;
     let containers: Vec<String> = (0..CONTAINERS)
         .map(|c| {
             format!(
@@ -147,15 +148,18 @@ fn bench_store(c: &mut Criterion, backend: &str, store: &Store) {
     let launch = launch();
     // Sanity: every step of the deployment passes, and there are as many as expected.
     let report = check(store, &task_definition(42), &launch, &caller(42));
-    assert!(
-        report.ok,
-        "{:#?}",
-        report
-            .steps
-            .iter()
-            .filter(|s| s.outcome.decision.fails())
-            .collect::<Vec<_>>()
-    );
+    let failing: Vec<String> = report
+        .steps
+        .iter()
+        .filter(|s| s.outcome.decision.fails())
+        .map(|s| {
+            format!(
+                "{} {} {}",
+                s.outcome.step.principal, s.outcome.step.action, s.outcome.step.resource
+            )
+        })
+        .collect();
+    assert!(report.ok, "failing steps: {failing:#?}");
     eprintln!("{backend}: {} steps per check", report.steps.len());
 
     let mut group = c.benchmark_group(format!("ecs-check/{backend}"));

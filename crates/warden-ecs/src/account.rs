@@ -5,7 +5,7 @@
 use crate::model::Workflow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use warden_core::{CompiledPolicy, Policy, PolicyType};
+use warden_core::{CompiledPolicy, Policy, PolicySet, PolicyType};
 use warden_store::{ErrorCode, Store};
 
 /// Why a check cannot run: a caller not in the store, a policy file that does not parse, a
@@ -33,6 +33,8 @@ pub struct Actor {
     /// Where it is kept: `store` (fixes are new inline policies) or `file` (fixes patch the
     /// first policy file).
     pub origin: Origin,
+    /// The identity policies and boundary compiled and indexed once, as the store caches them.
+    pub set: Option<Arc<PolicySet>>,
 }
 
 /// Where an actor's policies came from.
@@ -97,6 +99,7 @@ impl Account {
             identity: policies.identity.clone(),
             boundary: policies.boundary.clone(),
             origin: Origin::Store,
+            set: Some(Arc::clone(&policies.set)),
         };
         let roles = load_roles(store, workflow)?;
         Ok(Account {
@@ -124,6 +127,7 @@ impl Account {
             identity,
             boundary: None,
             origin: Origin::Files,
+            set: None,
         };
         let (roles, id) = match store {
             Some(s) => (load_roles(s, workflow)?, s.account_id()),
@@ -190,6 +194,7 @@ fn load_role(store: &Store, arn: &str) -> Result<Option<RoleRecord>, CheckError>
             identity: policies.identity.clone(),
             boundary: policies.boundary.clone(),
             origin: Origin::Store,
+            set: Some(Arc::clone(&policies.set)),
         },
         trust: Some(trust),
         instance_profiles,

@@ -5,6 +5,7 @@ use crate::account::{Account, Actor};
 use crate::model::{Precondition, Step, StepKind, Who, Workflow};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use warden_core::authorize::{Decision, EvalDecision, MatchedStatement, Reason};
 use warden_core::context::{ContextKeyType, ContextValue};
 use warden_core::policy::Effect;
@@ -161,7 +162,7 @@ pub struct Overlay {
 
 /// Decides every step of `workflow` against `account` (with `overlay` on top).
 pub fn evaluate(workflow: &Workflow, account: &Account, overlay: &Overlay) -> Vec<Outcome> {
-    let mut sets: BTreeMap<String, PolicySet> = BTreeMap::new();
+    let mut sets: BTreeMap<String, Arc<PolicySet>> = BTreeMap::new();
     workflow
         .steps
         .iter()
@@ -183,7 +184,12 @@ fn actor<'a>(step: &Step, account: &'a Account) -> Option<&'a Actor> {
     account.roles.get(&step.principal).map(|r| &r.actor)
 }
 
-fn policy_set(actor: &Actor, overlay: &Overlay) -> PolicySet {
+fn policy_set(actor: &Actor, overlay: &Overlay) -> Arc<PolicySet> {
+    let overlaid =
+        overlay.identity.contains_key(&actor.arn) || overlay.boundary.contains_key(&actor.arn);
+    if let (Some(set), false) = (&actor.set, overlaid) {
+        return Arc::clone(set);
+    }
     let mut b = PolicySet::builder();
     for p in actor
         .identity
@@ -198,7 +204,7 @@ fn policy_set(actor: &Actor, overlay: &Overlay) -> PolicySet {
             b = b.boundary(p.clone());
         }
     }
-    b.build()
+    Arc::new(b.build())
 }
 
 fn simple(reason: &str, summary: String) -> Why {
@@ -213,7 +219,7 @@ fn decide(
     step: &Step,
     account: &Account,
     overlay: &Overlay,
-    sets: &mut BTreeMap<String, PolicySet>,
+    sets: &mut BTreeMap<String, Arc<PolicySet>>,
 ) -> (Verdict, Why) {
     if let Some(Precondition::RoleMissing(arn)) = &step.precondition
         && account.roles.contains_key(arn)
@@ -344,6 +350,18 @@ const NEAR_MISSES: usize = 3;
 /// engine's [`PolicySet::explain`] (the statements that decided, the near misses with each
 /// failing part, the minimal fix per layer).
 pub fn explain(set: &PolicySet, req: &Request) -> (Verdict, Why) {
+    // An allow needs only the statements that granted: the engine's full explanation (every
+    // statement naming the action, part by part) is for denials.
+    let d = set.authorize(req);
+    if d.decision == EvalDecision::Allowed {
+        let why = Why {
+            reason: reason_code(&d.reason).to_string(),
+            summary: summary(&d.reason).to_string(),
+            statements: d.matched.iter().map(StatementRef::from_matched).collect(),
+            ..Why::default()
+        };
+        return (Verdict::Allowed, why);
+    }
     let ex = set.explain(req);
     let d: &Decision = &ex.decision;
     let verdict = match d.decision {
