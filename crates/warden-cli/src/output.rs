@@ -3,6 +3,7 @@
 use crate::guard::cut;
 use serde::Serialize;
 use std::io::Write;
+use warden_core::Explanation;
 use warden_core::authorize::{Decision, MatchedStatement, Reason};
 use warden_core::policy::Effect;
 use warden_core::simulate::EvaluationResult;
@@ -171,6 +172,8 @@ pub struct Row<'a> {
     pub result: &'a EvaluationResult,
     /// Why.
     pub decision: &'a Decision,
+    /// For a denial: the near misses and the fix.
+    pub explanation: Option<&'a Explanation>,
 }
 
 /// Writes each decision with its explanation.
@@ -216,6 +219,11 @@ pub fn write_text<W: Write>(
                 "  organizations policies (SCPs, RCPs): {}",
                 if allowed { "allow" } else { "do not allow" }
             )?;
+        }
+        if let Some(ex) = row.explanation {
+            for line in ex.render(&|id: &str| sources.name(id).to_string()) {
+                writeln!(out, "  {line}")?;
+            }
         }
     }
     Ok(())

@@ -10,8 +10,9 @@
 //!   keys (`confused-deputy.html`). The clauses of the nearest miss that held are kept too:
 //!   they narrow the grant as its author meant, and they hold for this request.
 //! - A trust policy statement names the caller in `Principal` and has no `Resource` (IAM
-//!   rejects one there); a resource-based policy statement names the caller and the resource;
-//!   an RCP statement names `*` (`orgs_manage_policies_rcps_syntax.html`).
+//!   rejects one there); a resource-based policy statement names the caller and the resource.
+//! - An RCP can only allow everything (`RCPFullAWSAccess`, `orgs_manage_policies_rcps_syntax.html`):
+//!   a level that allows nothing for the request gets that statement; RCPs narrow with `Deny`.
 
 use super::{Failure, Gap, PolicyLayer};
 use crate::authorize::{PolicySet, Request};
@@ -81,15 +82,23 @@ pub(super) fn for_gap(req: &Request, action: &str, gap: &Gap, set: &PolicySet) -
 }
 
 fn statement(req: &Request, action: &str, layer: PolicyLayer, kept: Map<String, Value>) -> Value {
+    if let PolicyLayer::Rcp(_) = layer {
+        // An RCP may allow only everything, as `RCPFullAWSAccess` does
+        // (`orgs_manage_policies_rcps_syntax.html`): RCPs narrow with `Deny` statements.
+        return json!({
+            "Sid": "FullAWSAccess",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "*",
+            "Resource": "*"
+        });
+    }
     let mut st = Map::new();
     st.insert("Sid".into(), Value::String(sid(&req.action)));
     st.insert("Effect".into(), Value::String("Allow".into()));
     match layer {
         PolicyLayer::Resource | PolicyLayer::Trust => {
             st.insert("Principal".into(), principal_element(&req.principal));
-        }
-        PolicyLayer::Rcp(_) => {
-            st.insert("Principal".into(), Value::String("*".into()));
         }
         _ => {}
     }

@@ -1,6 +1,8 @@
 //! Explanations in words: one line per failing part.
 
-use super::{AppliedDeny, ConditionCheck, Explanation, Failure, Gap, LayeredStatement};
+use super::{
+    AppliedDeny, ConditionCheck, Explanation, Failure, Gap, LayeredStatement, PolicyLayer,
+};
 use crate::authorize::{EvalDecision, MatchedStatement};
 use crate::policy::Effect;
 use std::fmt;
@@ -110,7 +112,15 @@ fn place(m: &MatchedStatement, name: &dyn Fn(&str) -> String) -> String {
     s
 }
 
-fn plural(n: usize, one: &str) -> String {
+/// Whether the layer's description is a plural (`the identity-based policies`).
+fn plural(layer: PolicyLayer) -> bool {
+    matches!(
+        layer,
+        PolicyLayer::Identity | PolicyLayer::Scp(_) | PolicyLayer::Rcp(_)
+    )
+}
+
+fn count(n: usize, one: &str) -> String {
     if n == 1 {
         format!("1 {one}")
     } else {
@@ -131,10 +141,17 @@ impl Explanation {
                 }
             }
             EvalDecision::ImplicitDeny => {
+                // The grants a gap cut: the identity and resource sides (the limits that did
+                // allow, boundary, SCPs, ..., are in the JSON).
                 let grants: Vec<&LayeredStatement> = self
                     .allowed_by
                     .iter()
-                    .filter(|a| !self.gaps.iter().any(|g| g.layer == a.layer))
+                    .filter(|a| {
+                        matches!(
+                            a.layer,
+                            PolicyLayer::Identity | PolicyLayer::Resource | PolicyLayer::Trust
+                        )
+                    })
                     .collect();
                 for (i, gap) in self.gaps.iter().enumerate() {
                     gap_lines(gap, if i == 0 { &grants } else { &[] }, name, &mut lines);
@@ -196,14 +213,16 @@ fn gap_lines(
             .iter()
             .map(|g| format!("{} in {}", place(&g.statement, name), g.layer.describe()))
             .collect();
+        let has = if plural(gap.layer) { "have" } else { "has" };
         lines.push(format!(
-            "allowed by {}, but {which} has no Allow for it",
+            "allowed by {}, but {which} {has} no Allow for it",
             by.join(" and ")
         ));
     }
     if gap.near_misses.is_empty() {
         if !gap.policies.is_empty() {
-            lines.push("  no Allow statement of it names the action".into());
+            let its = if plural(gap.layer) { "their" } else { "its" };
+            lines.push(format!("  none of {its} Allow statements names the action"));
         }
         return;
     }
@@ -212,7 +231,7 @@ fn gap_lines(
         lines.push(format!(
             "  nearest miss: {} ({})",
             place(&m.statement, name),
-            plural(m.failures.len(), "failing part")
+            count(m.failures.len(), "failing part")
         ));
         for failure in &m.failures {
             lines.push(format!("    - {failure}"));
