@@ -21,7 +21,7 @@ mod render;
 #[cfg(test)]
 mod tests;
 
-pub use fix::{Fix, minimal_grant, statement_text};
+pub use fix::{Fix, minimal_grant, serialize_statement, statement_text};
 
 use crate::authorize::{
     Decision, EvalDecision, MatchedStatement, PolicySet, PrincipalMiss, Reason, Request,

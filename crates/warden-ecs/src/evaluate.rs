@@ -112,6 +112,7 @@ pub struct LayerFix {
     /// `identity`, `boundary`, `trust`, `scp`, `rcp`, `resource`, `session`.
     pub layer: String,
     /// The statement.
+    #[serde(serialize_with = "warden_core::explain::serialize_statement")]
     pub statement: serde_json::Value,
 }
 

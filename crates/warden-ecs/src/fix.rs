@@ -10,7 +10,7 @@ use crate::plan::{CONTAINER_INSTANCE_ID, TASK_ID};
 use serde::Serialize;
 use serde_json::{Value, json};
 use warden_core::PolicyType;
-use warden_core::explain::statement_text;
+use warden_core::explain::{serialize_statement, statement_text};
 
 /// Which document a fix goes into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -34,7 +34,19 @@ pub struct Document {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Value>,
     /// The statements.
+    #[serde(serialize_with = "statements")]
     pub statement: Vec<Value>,
+}
+
+/// Each statement in the engine's fixed member order ([`serialize_statement`]).
+fn statements<S: serde::Serializer>(list: &[Value], ser: S) -> Result<S::Ok, S::Error> {
+    struct One<'a>(&'a Value);
+    impl Serialize for One<'_> {
+        fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+            serialize_statement(self.0, ser)
+        }
+    }
+    ser.collect_seq(list.iter().map(One))
 }
 
 impl Document {
@@ -70,6 +82,7 @@ pub struct Targeted {
     /// Which document.
     pub target: Target,
     /// The statement.
+    #[serde(serialize_with = "serialize_statement")]
     pub statement: Value,
 }
 

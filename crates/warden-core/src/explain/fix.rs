@@ -32,7 +32,8 @@ pub struct Fix {
     /// has no policy yet, and the statement makes a new one).
     pub policies: Vec<String>,
     /// The statement, as a JSON object (`Sid`, `Effect`, `Principal`, `Action`, `Resource`,
-    /// `Condition`).
+    /// `Condition`), serialized in that order ([`serialize_statement`]).
+    #[serde(serialize_with = "serialize_statement")]
     pub statement: Value,
 }
 
@@ -237,4 +238,87 @@ fn indent(text: &str, prefix: &str) -> String {
         .map(|l| format!("{prefix}{l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Serializes a statement with its members in the order people write them (as
+/// [`statement_text`] does) and the keys of every object inside sorted, whatever serde_json's
+/// `preserve_order` feature says: a dev-dependency turns it on in workspace builds, and the JSON
+/// must not change with the build.
+pub fn serialize_statement<S: serde::Serializer>(
+    statement: &Value,
+    ser: S,
+) -> Result<S::Ok, S::Error> {
+    Canonical {
+        value: statement,
+        statement: true,
+    }
+    .serialize(ser)
+}
+
+/// A JSON value serialized in a fixed key order (see [`serialize_statement`]).
+struct Canonical<'a> {
+    value: &'a Value,
+    /// Whether the value is a statement (its members in [`MEMBER_ORDER`]).
+    statement: bool,
+}
+
+/// A statement's members in the order people write them.
+const MEMBER_ORDER: [&str; 9] = [
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
+
+impl Serialize for Canonical<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.value {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                if self.statement {
+                    keys.sort_by_key(|k| {
+                        (
+                            MEMBER_ORDER
+                                .iter()
+                                .position(|o| o == k)
+                                .unwrap_or(MEMBER_ORDER.len()),
+                            k.as_str(),
+                        )
+                    });
+                } else {
+                    keys.sort();
+                }
+                let mut m = ser.serialize_map(Some(keys.len()))?;
+                for k in keys {
+                    if let Some(v) = map.get(k) {
+                        m.serialize_entry(
+                            k,
+                            &Canonical {
+                                value: v,
+                                statement: false,
+                            },
+                        )?;
+                    }
+                }
+                m.end()
+            }
+            Value::Array(items) => {
+                let mut seq = ser.serialize_seq(Some(items.len()))?;
+                for v in items {
+                    seq.serialize_element(&Canonical {
+                        value: v,
+                        statement: false,
+                    })?;
+                }
+                seq.end()
+            }
+            other => other.serialize(ser),
+        }
+    }
 }
