@@ -221,8 +221,14 @@ pub fn write_text<W: Write>(
             )?;
         }
         if let Some(ex) = row.explanation {
+            // Lines echo the request (the fix names its action): cut what the input made huge,
+            // leaving ordinary long lines (an ARN and a condition) whole.
             for line in ex.render(&|id: &str| sources.name(id).to_string()) {
-                writeln!(out, "  {line}")?;
+                if line.len() > 4 * crate::guard::MAX_QUOTED {
+                    writeln!(out, "  {}", cut(&line))?;
+                } else {
+                    writeln!(out, "  {line}")?;
+                }
             }
         }
     }
