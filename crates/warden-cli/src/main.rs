@@ -6,6 +6,7 @@
 mod account;
 mod bulk;
 mod catalog;
+mod ecs;
 mod error;
 mod guard;
 mod input;
@@ -50,6 +51,9 @@ Examples:
   warden validate --policy-type trust trust.json
   warden simulate --policy-arn AmazonECS_FullAccess --action iam:PassRole \\
       --resource arn:aws:iam::123456789012:role/task --context iam:PassedToService=ec2.amazonaws.com
+  warden ecs check --account examples/account-authorization-details.json \\
+      --principal arn:aws:iam::111122223333:user/ci/ci-deployer \\
+      --task-definition examples/ecs/task-definition.json --launch examples/ecs/run-task.json
   warden actions expand 'ec2:Describe*'
   warden actions show ecs:RunTask
   warden policy list --deprecated
@@ -90,6 +94,9 @@ enum Command {
     /// Look up AWS managed policies and summarize policies by access level
     #[command(subcommand)]
     Policy(catalog::PolicyCommand),
+    /// Amazon ECS: check a task definition and its deployment against the account
+    #[command(subcommand)]
+    Ecs(ecs::EcsCommand),
     /// The account store: import a real account, export it, show it
     #[command(subcommand)]
     Account(account::AccountCommand),
@@ -120,6 +127,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args, &mut out),
         Command::Actions(command) => catalog::run_actions(&command, &mut out),
         Command::Policy(command) => catalog::run_policy(&command, &mut out),
+        Command::Ecs(command) => ecs::run(&command, &mut out),
         Command::Account(command) => account::run(&command, &mut out),
         Command::Serve(args) => serve::run(&args, &mut out),
     };

@@ -3,6 +3,7 @@
 use crate::guard::cut;
 use serde::Serialize;
 use std::io::Write;
+use warden_core::Explanation;
 use warden_core::authorize::{Decision, MatchedStatement, Reason};
 use warden_core::policy::Effect;
 use warden_core::simulate::EvaluationResult;
@@ -119,22 +120,7 @@ impl Sources {
 
 /// A short machine-readable code for why a decision came out as it did.
 pub fn reason_code(reason: &Reason) -> String {
-    match reason {
-        Reason::AlwaysAllowed => "always-allowed".into(),
-        Reason::ExplicitDeny => "explicit-deny".into(),
-        Reason::RcpLevelDenies(i) => format!("rcp-level-{}-does-not-allow", i + 1),
-        Reason::ScpLevelDenies(i) => format!("scp-level-{}-does-not-allow", i + 1),
-        Reason::TrustDoesNotAllow => "trust-policy-does-not-allow".into(),
-        Reason::ResourcePolicyDoesNotAllow => "resource-policy-does-not-allow".into(),
-        Reason::KeyPolicyDoesNotAllow => "key-policy-does-not-allow".into(),
-        Reason::NoIdentityAllow => "no-identity-policy-allows".into(),
-        Reason::BoundaryDoesNotAllow => "boundary-does-not-allow".into(),
-        Reason::SessionPolicyDoesNotAllow => "session-policy-does-not-allow".into(),
-        Reason::ServiceNotAllowed => "service-principal-not-allowed".into(),
-        Reason::AllowedByIdentity => "allowed-by-identity-policy".into(),
-        Reason::AllowedByResource => "allowed-by-resource-policy".into(),
-        Reason::AllowedByBoth => "allowed-by-identity-and-resource-policy".into(),
-    }
+    reason.code()
 }
 
 /// The decision's reason in a sentence.
@@ -186,6 +172,8 @@ pub struct Row<'a> {
     pub result: &'a EvaluationResult,
     /// Why.
     pub decision: &'a Decision,
+    /// For a denial: the near misses and the fix.
+    pub explanation: Option<&'a Explanation>,
 }
 
 /// Writes each decision with its explanation.
@@ -231,6 +219,17 @@ pub fn write_text<W: Write>(
                 "  organizations policies (SCPs, RCPs): {}",
                 if allowed { "allow" } else { "do not allow" }
             )?;
+        }
+        if let Some(ex) = row.explanation {
+            // Lines echo the request (the fix names its action): cut what the input made huge,
+            // leaving ordinary long lines (an ARN and a condition) whole.
+            for line in ex.render(&|id: &str| sources.name(id).to_string()) {
+                if line.len() > 4 * crate::guard::MAX_QUOTED {
+                    writeln!(out, "  {}", cut(&line))?;
+                } else {
+                    writeln!(out, "  {line}")?;
+                }
+            }
         }
     }
     Ok(())

@@ -5,12 +5,13 @@ use crate::error::{CliError, SUCCESS, warn};
 use crate::guard::{Guard, policy_shape_findings};
 use crate::input::{ContextArg, context_entries, parse_context_arg, path_of, read_text};
 use crate::output::{Format, Row, Sources, write_json, write_table, write_text};
+use serde::Serialize;
 use std::io::Write;
-use warden_core::Decision;
 use warden_core::simulate::{
-    ContextEntry, SimulateCustomPolicyRequest, SimulateError, SimulatePolicyResponse, Simulation,
-    simulate_custom_policy,
+    ContextEntry, EvaluationResult, SimulateCustomPolicyRequest, SimulateError,
+    SimulatePolicyResponse, Simulation, simulate_custom_policy,
 };
+use warden_core::{Decision, EvalDecision, Explanation, Request};
 
 /// Sets each field of a simulation request (`SimulateCustomPolicyRequest` or
 /// `SimulatePrincipalPolicyRequest`: the fields share names) that a [`FlagInputs`] gives.
@@ -217,12 +218,8 @@ pub fn run<W: Write>(args: &SimulateArgs, out: &mut W) -> Result<u8, CliError> {
         None => Format::Text,
     });
     let response = simulate_all(&req).map_err(|e| simulate_error(&e, &sources))?;
-    if format == Format::Json {
-        write_json(out, &response)?;
-        return Ok(SUCCESS);
-    }
-    // The explanation (statement index, Sid, reason) is not in AWS's response: ask the same
-    // evaluator for the full decision of each result.
+    // The explanation (statement index, Sid, reason, near misses, fix) is not in AWS's
+    // response: ask the same evaluator for the full decision of each result.
     let sim = Simulation::prepare(&req).map_err(|e| simulate_error(&e, &sources))?;
     render(format, &response, &sim, &sources, out)?;
     Ok(SUCCESS)
@@ -236,23 +233,35 @@ pub fn render<W: Write>(
     sources: &Sources,
     out: &mut W,
 ) -> Result<(), CliError> {
-    if format == Format::Json {
-        write_json(out, response)?;
-        return Ok(());
-    }
-    let decisions: Vec<Decision> = response
+    let requests: Vec<Request> = response
         .evaluation_results
         .iter()
-        .map(|r| {
-            sim.policy_set()
-                .authorize(&sim.request(&r.eval_action_name, &r.eval_resource_name))
-        })
+        .map(|r| sim.request(&r.eval_action_name, &r.eval_resource_name))
         .collect();
+    let decisions: Vec<Decision> = requests
+        .iter()
+        .map(|r| sim.policy_set().authorize(r))
+        .collect();
+    // Near misses and fixes, for the denials only.
+    let explanations: Vec<Option<Explanation>> = requests
+        .iter()
+        .zip(&decisions)
+        .map(|(r, d)| (d.decision != EvalDecision::Allowed).then(|| sim.policy_set().explain(r)))
+        .collect();
+    if format == Format::Json {
+        write_json(out, &ExplainedResponse::new(response, &explanations))?;
+        return Ok(());
+    }
     let rows: Vec<Row<'_>> = response
         .evaluation_results
         .iter()
         .zip(&decisions)
-        .map(|(result, decision)| Row { result, decision })
+        .zip(&explanations)
+        .map(|((result, decision), explanation)| Row {
+            result,
+            decision,
+            explanation: explanation.as_ref(),
+        })
         .collect();
     match format {
         Format::Table => write_table(out, &rows, sources)?,
@@ -519,4 +528,45 @@ pub fn simulate_all(
 /// The simulator's error, with policy ids replaced by the files they came from.
 pub fn simulate_error(e: &SimulateError, sources: &Sources) -> CliError {
     CliError::input(format!("{}: {}", e.code, sources.rename_error(&e.message)))
+}
+
+/// AWS's response with Warden's explanation of each denial beside it: every `EvaluationResult`
+/// that is not `allowed` gains `WardenExplanation` (the engine's `Explanation`, documented in
+/// docs/semantics.md, "Explanations"); everything else is AWS's shape, unchanged.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExplainedResponse<'a> {
+    evaluation_results: Vec<ExplainedResult<'a>>,
+    is_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    marker: Option<&'a String>,
+}
+
+#[derive(Serialize)]
+struct ExplainedResult<'a> {
+    #[serde(flatten)]
+    result: &'a EvaluationResult,
+    #[serde(rename = "WardenExplanation", skip_serializing_if = "Option::is_none")]
+    explanation: Option<&'a Explanation>,
+}
+
+impl<'a> ExplainedResponse<'a> {
+    fn new(
+        response: &'a SimulatePolicyResponse,
+        explanations: &'a [Option<Explanation>],
+    ) -> ExplainedResponse<'a> {
+        ExplainedResponse {
+            evaluation_results: response
+                .evaluation_results
+                .iter()
+                .enumerate()
+                .map(|(i, result)| ExplainedResult {
+                    result,
+                    explanation: explanations.get(i).and_then(Option::as_ref),
+                })
+                .collect(),
+            is_truncated: response.is_truncated,
+            marker: response.marker.as_ref(),
+        }
+    }
 }

@@ -97,7 +97,7 @@ impl Request {
         self
     }
 
-    fn resource_account(&self) -> Option<&str> {
+    pub(crate) fn resource_account(&self) -> Option<&str> {
         if let Some(a) = self.resource_account.as_deref() {
             return Some(a);
         }
@@ -168,6 +168,28 @@ pub enum Reason {
     AllowedByBoth,
 }
 
+impl Reason {
+    /// A short stable code: `no-identity-policy-allows`, `scp-level-1-does-not-allow`, ...
+    pub fn code(&self) -> String {
+        match self {
+            Reason::AlwaysAllowed => "always-allowed".into(),
+            Reason::ExplicitDeny => "explicit-deny".into(),
+            Reason::RcpLevelDenies(i) => format!("rcp-level-{}-does-not-allow", i + 1),
+            Reason::ScpLevelDenies(i) => format!("scp-level-{}-does-not-allow", i + 1),
+            Reason::TrustDoesNotAllow => "trust-policy-does-not-allow".into(),
+            Reason::ResourcePolicyDoesNotAllow => "resource-policy-does-not-allow".into(),
+            Reason::KeyPolicyDoesNotAllow => "key-policy-does-not-allow".into(),
+            Reason::NoIdentityAllow => "no-identity-policy-allows".into(),
+            Reason::BoundaryDoesNotAllow => "boundary-does-not-allow".into(),
+            Reason::SessionPolicyDoesNotAllow => "session-policy-does-not-allow".into(),
+            Reason::ServiceNotAllowed => "service-principal-not-allowed".into(),
+            Reason::AllowedByIdentity => "allowed-by-identity-policy".into(),
+            Reason::AllowedByResource => "allowed-by-resource-policy".into(),
+            Reason::AllowedByBoth => "allowed-by-identity-and-resource-policy".into(),
+        }
+    }
+}
+
 /// A statement that took part in the decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MatchedStatement {
@@ -211,12 +233,12 @@ pub struct Decision {
 /// Every policy that bears on requests of one principal against one resource.
 #[derive(Debug, Clone, Default)]
 pub struct PolicySet {
-    identity: Layer,
-    boundary: Option<Layer>,
-    session: Option<Layer>,
-    resource: Option<Layer>,
-    scps: Vec<Layer>,
-    rcps: Vec<Layer>,
+    pub(crate) identity: Layer,
+    pub(crate) boundary: Option<Layer>,
+    pub(crate) session: Option<Layer>,
+    pub(crate) resource: Option<Layer>,
+    pub(crate) scps: Vec<Layer>,
+    pub(crate) rcps: Vec<Layer>,
 }
 
 /// Builds a [`PolicySet`].
@@ -436,21 +458,12 @@ impl PolicySet {
             return (EvalDecision::Allowed, Reason::AlwaysAllowed, None, None);
         }
         let p = &req.principal;
-        let iam = p.is_iam();
-        // SCPs bind the account's IAM principals, not service principals nor service-linked
-        // roles (`orgs_manage_policies_scps.html`). RCPs bind every caller of the resource but
-        // service-linked roles (`orgs_manage_policies_rcps.html`, "Resources and entities not
-        // restricted by RCPs"): AWS's own RCP examples exempt AWS services with a
-        // `aws:PrincipalIsAWSService` condition, which they would not need otherwise.
-        // Whether the principal is service-linked matters only when there are SCPs or RCPs
-        // to skip, so the ARN is searched only then.
-        let service_linked =
-            (!self.scps.is_empty() || !self.rcps.is_empty()) && p.is_service_linked();
-        let orgs_apply = iam && !service_linked;
-        let rcps_apply = !service_linked;
-        // Whether the caller has a permissions boundary (a `NotPrincipal` deny then applies to it
-        // whatever the element lists).
-        let bounded = iam && self.boundary.is_some();
+        let Scope {
+            iam,
+            orgs_apply,
+            rcps_apply,
+            bounded,
+        } = self.scope(req);
 
         let mut explicit = false;
         let mut eval = |layer: &Layer, id: LayerId, sink: &mut S| -> Outcome {
@@ -613,11 +626,35 @@ impl PolicySet {
         }
     }
 
+    /// Which layers bind the request's principal.
+    #[inline]
+    pub(crate) fn scope(&self, req: &Request) -> Scope {
+        let p = &req.principal;
+        let iam = p.is_iam();
+        // SCPs bind the account's IAM principals, not service principals nor service-linked
+        // roles (`orgs_manage_policies_scps.html`). RCPs bind every caller of the resource but
+        // service-linked roles (`orgs_manage_policies_rcps.html`, "Resources and entities not
+        // restricted by RCPs"): AWS's own RCP examples exempt AWS services with a
+        // `aws:PrincipalIsAWSService` condition, which they would not need otherwise.
+        // Whether the principal is service-linked matters only when there are SCPs or RCPs
+        // to skip, so the ARN is searched only then.
+        let service_linked =
+            (!self.scps.is_empty() || !self.rcps.is_empty()) && p.is_service_linked();
+        Scope {
+            iam,
+            orgs_apply: iam && !service_linked,
+            rcps_apply: !service_linked,
+            // Whether the caller has a permissions boundary (a `NotPrincipal` deny then
+            // applies to it whatever the element lists).
+            bounded: iam && self.boundary.is_some(),
+        }
+    }
+
     /// Whether the resource policy is a role's trust policy for this request: an assume action
     /// on a role ARN. Decided from the request, not from the policy's shape, so that a trust
     /// policy carrying a `Resource` element (which IAM rejects in trust policies) is still the
     /// trust policy the role must have (`id_roles_use.html`).
-    fn is_trust_request(&self, lower_action: &str, resource: &str) -> bool {
+    pub(crate) fn is_trust_request(&self, lower_action: &str, resource: &str) -> bool {
         ASSUME_ACTIONS.contains(&lower_action)
             && self.resource.is_some()
             && Arn::parse(resource)
@@ -628,7 +665,7 @@ impl PolicySet {
 /// A `kms:` action on a KMS key (`arn:...:kms:REGION:ACCOUNT:key/ID`), the resource whose key
 /// policy must allow (`kms/latest/developerguide/key-policies.html`). Aliases have no key
 /// policy of their own.
-fn is_kms_key_request(req: &Request, lower_action: &str) -> bool {
+pub(crate) fn is_kms_key_request(req: &Request, lower_action: &str) -> bool {
     lower_action.starts_with("kms:")
         && Arn::parse(&req.resource)
             .is_some_and(|a| a.service == "kms" && a.resource.starts_with("key/"))
@@ -664,33 +701,9 @@ fn eval_layer<S: Sink>(
             return;
         }
         let named = if resource_layer {
-            match &s.principal {
-                Some(block) => {
-                    let m = principal_match(block, &req.principal);
-                    if block.negated {
-                        // NotPrincipal: everyone not listed. Only an exact listing exempts: a
-                        // session is spared only when its session ARN is listed, not by its
-                        // role's ARN alone (`reference_policies_elements_notprincipal.html`);
-                        // a caller given as the role itself is spared by the role's ARN.
-                        let listed = m == PrincipalMatch::Exact
-                            || (m == PrincipalMatch::RoleOfSession
-                                && matches!(req.principal, Principal::Role { .. }));
-                        // "The NotPrincipal element with a Deny effect will always deny any IAM
-                        // principal that has a permissions boundary policy attached, regardless
-                        // of the values specified in the NotPrincipal element"
-                        // (`access_policies_boundaries.html`).
-                        let boundary_denies = bounded && s.effect == Effect::Deny;
-                        if listed && !boundary_denies {
-                            return;
-                        }
-                        PrincipalMatch::Wildcard
-                    } else if m.is_match() {
-                        m
-                    } else {
-                        return;
-                    }
-                }
-                None => return,
+            match statement_principal(s, &req.principal, bounded) {
+                Ok(m) => m,
+                Err(_) => return,
             }
         } else {
             PrincipalMatch::Exact
@@ -722,4 +735,64 @@ fn eval_layer<S: Sink>(
         }
     });
     out
+}
+
+/// Which layers bind a request's principal (see [`PolicySet::scope`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scope {
+    /// An IAM principal: identity policies, boundaries and session policies apply.
+    pub(crate) iam: bool,
+    /// SCPs apply.
+    pub(crate) orgs_apply: bool,
+    /// RCPs apply.
+    pub(crate) rcps_apply: bool,
+    /// The caller has a permissions boundary.
+    pub(crate) bounded: bool,
+}
+
+/// Why a resource-policy statement's `Principal`/`NotPrincipal` does not cover the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PrincipalMiss {
+    /// The statement has no `Principal` at all (a resource policy needs one).
+    Absent,
+    /// `Principal` does not name the caller.
+    NotNamed,
+    /// `NotPrincipal` lists the caller.
+    Excluded,
+}
+
+/// How a resource-policy statement's `Principal` or `NotPrincipal` covers the caller: the one
+/// principal matcher of the evaluator and of [`PolicySet::explain`]. `bounded`: the caller has a
+/// permissions boundary.
+#[inline]
+pub(crate) fn statement_principal(
+    s: &CompiledStatement,
+    who: &Principal,
+    bounded: bool,
+) -> Result<PrincipalMatch, PrincipalMiss> {
+    let Some(block) = &s.principal else {
+        return Err(PrincipalMiss::Absent);
+    };
+    let m = principal_match(block, who);
+    if block.negated {
+        // NotPrincipal: everyone not listed. Only an exact listing exempts: a
+        // session is spared only when its session ARN is listed, not by its
+        // role's ARN alone (`reference_policies_elements_notprincipal.html`);
+        // a caller given as the role itself is spared by the role's ARN.
+        let listed = m == PrincipalMatch::Exact
+            || (m == PrincipalMatch::RoleOfSession && matches!(who, Principal::Role { .. }));
+        // "The NotPrincipal element with a Deny effect will always deny any IAM
+        // principal that has a permissions boundary policy attached, regardless
+        // of the values specified in the NotPrincipal element"
+        // (`access_policies_boundaries.html`).
+        let boundary_denies = bounded && s.effect == Effect::Deny;
+        if listed && !boundary_denies {
+            return Err(PrincipalMiss::Excluded);
+        }
+        Ok(PrincipalMatch::Wildcard)
+    } else if m.is_match() {
+        Ok(m)
+    } else {
+        Err(PrincipalMiss::NotNamed)
+    }
 }

@@ -177,6 +177,30 @@ impl CompiledCondition {
         }
     }
 
+    /// Why the clause cannot hold whatever the values compare to, for explanations: an unknown
+    /// operator or unsuitable policy values, or a multivalued request key under an operator
+    /// without a set prefix. `None` when the clause is an ordinary comparison.
+    pub fn defect(&self, ctx: &Context) -> Option<&'static str> {
+        if matches!(self.test, Test::Never) {
+            return Some(
+                "the operator or its policy values are not valid: the clause never matches",
+            );
+        }
+        let present = ctx.get(&self.key).filter(|v| !v.values().is_empty());
+        match present {
+            Some(v)
+                if self.set == SetOp::Single
+                    && v.is_multi()
+                    && !matches!(self.test, Test::Null { .. }) =>
+            {
+                Some(
+                    "the request key has several values and the operator has no ForAllValues:/ForAnyValue: prefix",
+                )
+            }
+            _ => None,
+        }
+    }
+
     /// The context keys this clause reads (its key, plus keys of policy variables in its
     /// values), lower-cased: used to report `MissingContextValues`.
     pub fn referenced_keys(&self) -> impl Iterator<Item = &str> {

@@ -238,6 +238,20 @@ pub struct PrincipalEntry {
     pub value: String,
 }
 
+impl PrincipalEntry {
+    /// `AWS:arn:aws:iam::123456789012:root`, `Service:ecs-tasks.amazonaws.com`, ...
+    pub fn text(&self) -> String {
+        let kind = match &self.kind {
+            PrincipalKind::Aws => "AWS",
+            PrincipalKind::Service => "Service",
+            PrincipalKind::Federated => "Federated",
+            PrincipalKind::CanonicalUser => "CanonicalUser",
+            PrincipalKind::Other(k) => k.as_str(),
+        };
+        format!("{kind}:{}", self.value)
+    }
+}
+
 /// The principal types of a `Principal` block (`reference_policies_elements_principal.html`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PrincipalKind {

@@ -10,7 +10,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use warden_core::context::{Context, ContextKeyType, ContextValue};
-use warden_core::{CompiledPolicy, Decision, Policy, PolicySet, PolicyType, Principal, Request};
+use warden_core::{
+    CompiledPolicy, Decision, EvalDecision, Policy, PolicySet, PolicyType, Principal, Request,
+};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
 const SEED: &str = concat!(
@@ -324,11 +326,94 @@ fn run_case(case: &Case, named: &BTreeMap<String, Value>) -> Result<(), String> 
             ));
         }
     }
+    problems.extend(check_explanation(&set, &req, &d));
     if problems.is_empty() {
         Ok(())
     } else {
         Err(problems.join("; "))
     }
+}
+
+/// What `explain` must say of every case: the same decision; for an allow no gap; for an
+/// explicit deny the deciding statements; for an implicit deny at least one gap, the decisive
+/// layer first, and fixes that are valid policies of their layer's type and that, added,
+/// allow the request.
+fn check_explanation(set: &PolicySet, req: &Request, d: &Decision) -> Vec<String> {
+    let mut problems = Vec::new();
+    let ex = set.explain(req);
+    if ex.decision != *d {
+        problems.push("explain() and authorize() differ".to_string());
+    }
+    match d.decision {
+        EvalDecision::Allowed => {
+            if !ex.gaps.is_empty() || !ex.fixes.is_empty() {
+                problems.push("explain: gaps or fixes for an allow".into());
+            }
+        }
+        EvalDecision::ExplicitDeny => {
+            let mut got: Vec<(String, usize)> = ex
+                .denied_by
+                .iter()
+                .map(|a| {
+                    (
+                        a.statement.source_policy_id.to_string(),
+                        a.statement.statement_index,
+                    )
+                })
+                .collect();
+            got.sort();
+            if got != matched_of(d) {
+                problems.push(format!(
+                    "explain: denied_by {got:?} is not the deciding statements {:?}",
+                    matched_of(d)
+                ));
+            }
+        }
+        EvalDecision::ImplicitDeny => {
+            if ex.gaps.is_empty() {
+                problems.push(format!(
+                    "explain: no gap for an implicit deny ({:?})",
+                    d.reason
+                ));
+            }
+            // The validator knows the `aws` partition only.
+            let other_partition =
+                req.resource.starts_with("arn:") && !req.resource.starts_with("arn:aws:");
+            for fix in ex.fixes.iter().filter(|_| !other_partition) {
+                let report = warden_core::policy::validate::validate(
+                    &fix.policy_text(),
+                    fix.layer.policy_type(),
+                );
+                if let Some(e) = report.first_error() {
+                    problems.push(format!(
+                        "explain: the fix for {} is not a valid {} policy: {e:?}\n{}",
+                        fix.layer.describe(),
+                        fix.layer.policy_type(),
+                        fix.policy_text()
+                    ));
+                }
+            }
+            match set.with_fixes(&ex.fixes) {
+                Ok(fixed) => {
+                    let after = fixed.authorize(req);
+                    if after.decision != EvalDecision::Allowed {
+                        problems.push(format!(
+                            "explain: with the fixes the request is still {} ({:?}); fixes: {}",
+                            after.decision.as_str(),
+                            after.reason,
+                            ex.fixes
+                                .iter()
+                                .map(|f| format!("{} {}", f.layer.describe(), f.statement))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        ));
+                    }
+                }
+                Err(e) => problems.push(format!("explain: a fix does not parse: {e}")),
+            }
+        }
+    }
+    problems
 }
 
 fn corpus_files() -> Result<Vec<PathBuf>, String> {

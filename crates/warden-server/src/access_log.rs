@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 use warden_core::authorize::MatchedStatement;
 use warden_core::policy::Effect;
-use warden_core::{Decision, Reason};
+use warden_core::{Decision, Explanation, Reason};
 
 /// How requests are logged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -36,18 +36,29 @@ pub struct Verdict {
     pub resource: String,
     /// `allowed`, `explicitDeny` or `implicitDeny`.
     pub decision: &'static str,
-    /// Why, in words: the deciding statements, or what was missing.
+    /// Why, in words: the deciding statements, or what was missing, the nearest miss and the
+    /// fix.
     pub reason: String,
+    /// For a denial, the engine's explanation (near misses, applying denies, fixes), in the
+    /// JSON log only (docs/semantics.md, "Explanations").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
 }
 
 impl Verdict {
-    /// The verdict for `decision` of `action` on `resource`.
-    pub fn new(action: &str, resource: &str, decision: &Decision) -> Verdict {
+    /// The verdict for `decision` of `action` on `resource`, with the explanation of a denial.
+    pub fn new(
+        action: &str,
+        resource: &str,
+        decision: &Decision,
+        explanation: Option<Explanation>,
+    ) -> Verdict {
         Verdict {
             action: action.to_string(),
             resource: resource.to_string(),
             decision: decision.decision.as_str(),
-            reason: reason(decision),
+            reason: reason(decision, explanation.as_ref()),
+            explanation,
         }
     }
 }
@@ -139,8 +150,9 @@ fn text_line(entry: &Entry) -> String {
     line
 }
 
-/// The decision in words: the statements that decided, or why none did.
-pub fn reason(decision: &Decision) -> String {
+/// The decision in words: the statements that decided, or why none did: for an implicit deny
+/// the nearest miss of the decisive layer with every part that failed, and the fix.
+pub fn reason(decision: &Decision, explanation: Option<&Explanation>) -> String {
     let why = match &decision.reason {
         Reason::AlwaysAllowed => "needs no permission".to_string(),
         Reason::ExplicitDeny => "denied by a Deny statement".to_string(),
@@ -178,8 +190,34 @@ pub fn reason(decision: &Decision) -> String {
         let statements: Vec<String> = decision.matched.iter().map(statement).collect();
         parts.push(format!("statements {}", statements.join(", ")));
     } else if decision.decision != warden_core::EvalDecision::Allowed {
-        // The engine reports the statements that decided, never the one that came closest.
-        parts.push("no statement matched (the engine does not name a nearest miss)".to_string());
+        parts.push("no statement matched".to_string());
+        if let Some(gap) = explanation.and_then(|e| e.gaps.first()) {
+            match gap.near_misses.first() {
+                Some(miss) => {
+                    let failures: Vec<String> =
+                        miss.failures.iter().map(|f| f.to_string()).collect();
+                    parts.push(format!(
+                        "nearest miss {} in {} at {}:{}: {}",
+                        statement(&miss.statement),
+                        gap.layer.describe(),
+                        miss.statement.start.line,
+                        miss.statement.start.column,
+                        failures.join(", ")
+                    ));
+                }
+                None => parts.push(format!(
+                    "no Allow statement in {} names the action",
+                    gap.layer.describe()
+                )),
+            }
+        }
+        for fix in explanation.map(|e| e.fix()).unwrap_or_default() {
+            parts.push(format!(
+                "fix: add to {} the statement {}",
+                fix.layer.describe(),
+                fix.statement
+            ));
+        }
     }
     if !decision.missing_context.is_empty() {
         parts.push(format!(
@@ -243,6 +281,7 @@ mod tests {
                 resource: "arn:aws:iam::123456789012:role/x".into(),
                 decision: "implicitDeny",
                 reason: "no identity-based policy allows it".into(),
+                explanation: None,
             }],
             status: 403,
             error: Some("AccessDenied".into()),

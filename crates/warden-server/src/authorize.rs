@@ -31,7 +31,15 @@ pub fn authorize(
     for need in needs {
         let request = caller_request(&policies, caller, session, &need.action, &need.target);
         let decision = set.authorize(&request);
-        verdicts.push(Verdict::new(&need.action, &need.target.resource, &decision));
+        // Denials are explained (near misses, fix) for the decision log; allows are not.
+        let explanation = (decision.decision != warden_core::EvalDecision::Allowed)
+            .then(|| set.explain(&request));
+        verdicts.push(Verdict::new(
+            &need.action,
+            &need.target.resource,
+            &decision,
+            explanation,
+        ));
         if decision.decision != warden_core::EvalDecision::Allowed {
             return Err(AwsError::access_denied(denied_message(
                 caller,

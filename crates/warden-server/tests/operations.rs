@@ -488,6 +488,51 @@ fn the_decision_log_explains_each_request_and_holds_no_secret() {
     }
 }
 
+/// An implicit deny is logged with the nearest miss (every part that failed) and the fix, and
+/// the JSON log carries the engine's explanation.
+#[test]
+fn the_decision_log_names_the_nearest_miss_and_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("account.db");
+    let path = path.to_str().unwrap();
+    let store = Store::open(path).unwrap();
+    account(&store);
+    let account = store.account_id();
+    let shared = Shared::default();
+    let live = Live::start_with(
+        path,
+        AccessLog::to_writer(LogFormat::Json, Box::new(shared.clone())),
+    );
+    let near = r#"{"Sid":"OtherRoles","Effect":"Allow","Action":"iam:GetRole","Resource":"arn:aws:iam::*:role/other*"}"#;
+    store
+        .put_user_policy("mallory", "table", &policy(&[near.into()]))
+        .unwrap();
+    assert_eq!(
+        live.call(Operation::GetRole, &[("RoleName".into(), "app".into())]),
+        (403, "AccessDenied".to_string())
+    );
+    let log = String::from_utf8(shared.0.lock().unwrap().clone()).unwrap();
+    let line: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    let denied = &line["verdicts"][0];
+    assert_eq!(denied["decision"], "implicitDeny");
+    let reason = denied["reason"].as_str().unwrap();
+    let role = format!("arn:aws:iam::{account}:role/team/app");
+    assert!(
+        reason.contains(&format!(
+            "nearest miss table#1 `OtherRoles` (Allow) in the identity-based policies at 1:38: \
+             resource arn:aws:iam::*:role/other* does not match {role}"
+        )),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("fix: add to the identity-based policies the statement"),
+        "{reason}"
+    );
+    let fix = &denied["explanation"]["fixes"][0]["statement"];
+    assert_eq!(fix["Action"], "iam:GetRole");
+    assert_eq!(fix["Resource"], role.as_str());
+}
+
 /// The test account in a store file, and a live endpoint over it.
 fn live_account() -> (tempfile::TempDir, Store, Live) {
     let dir = tempfile::tempdir().unwrap();
