@@ -32,7 +32,9 @@ pub struct Fix {
     /// has no policy yet, and the statement makes a new one).
     pub policies: Vec<String>,
     /// The statement, as a JSON object (`Sid`, `Effect`, `Principal`, `Action`, `Resource`,
-    /// `Condition`).
+    /// `Condition`). Serialized with its keys in that order (nested keys sorted), whatever
+    /// serde_json's map order.
+    #[serde(serialize_with = "ordered")]
     pub statement: Value,
 }
 
@@ -205,36 +207,68 @@ fn sid(action: &str) -> String {
 /// `Sid`, `Effect`, `Principal`, `NotPrincipal`, `Action`, `NotAction`, `Resource`,
 /// `NotResource`, `Condition`, then any other.
 pub fn statement_text(statement: &Value) -> String {
-    const ORDER: [&str; 9] = [
-        "Sid",
-        "Effect",
-        "Principal",
-        "NotPrincipal",
-        "Action",
-        "NotAction",
-        "Resource",
-        "NotResource",
-        "Condition",
-    ];
-    let Value::Object(map) = statement else {
-        return serde_json::to_string_pretty(statement).unwrap_or_default();
-    };
-    let mut keys: Vec<&String> = map.keys().collect();
-    keys.sort_by_key(|k| ORDER.iter().position(|o| o == k).unwrap_or(ORDER.len()));
-    let members: Vec<String> = keys
-        .iter()
-        .filter_map(|k| {
-            let v = serde_json::to_string_pretty(map.get(*k)?).ok()?;
-            let key = serde_json::to_string(k).ok()?;
-            Some(format!("  {key}: {}", indent(&v, "  ").trim_start()))
-        })
-        .collect();
-    format!("{{\n{}\n}}", members.join(",\n"))
+    serde_json::to_string_pretty(&Ordered(statement, true)).unwrap_or_default()
 }
+
+/// The order of a statement's keys.
+const KEY_ORDER: [&str; 9] = [
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
 
 fn indent(text: &str, prefix: &str) -> String {
     text.lines()
         .map(|l| format!("{prefix}{l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Serializes a statement with its keys in the order people write them, nested objects with
+/// sorted keys: the same bytes whether or not serde_json preserves insertion order.
+fn ordered<S: serde::Serializer>(v: &Value, ser: S) -> Result<S::Ok, S::Error> {
+    Ordered(v, true).serialize(ser)
+}
+
+struct Ordered<'a>(&'a Value, bool);
+
+impl Serialize for Ordered<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                if self.1 {
+                    keys.sort_by_key(|k| {
+                        KEY_ORDER
+                            .iter()
+                            .position(|o| o == k)
+                            .unwrap_or(KEY_ORDER.len())
+                    });
+                }
+                let mut m = ser.serialize_map(Some(keys.len()))?;
+                for k in keys {
+                    if let Some(v) = map.get(k) {
+                        m.serialize_entry(k, &Ordered(v, false))?;
+                    }
+                }
+                m.end()
+            }
+            Value::Array(items) => {
+                let mut seq = ser.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&Ordered(item, false))?;
+                }
+                seq.end()
+            }
+            other => other.serialize(ser),
+        }
+    }
 }
