@@ -222,7 +222,7 @@ pub fn write_text<W: Write>(
         }
         if let Some(ex) = row.explanation {
             for line in ex.render(&|id: &str| sources.name(id).to_string()) {
-                writeln!(out, "  {line}")?;
+                writeln!(out, "  {}", cut_line(&line))?;
             }
         }
     }
@@ -278,4 +278,16 @@ pub fn write_table<W: Write>(
         )?;
     }
     Ok(())
+}
+
+/// An explanation line, cut when a huge value (an action, a resource, a `Sid`) makes it longer
+/// than a terminal can show usefully.
+fn cut_line(line: &str) -> String {
+    const MAX: usize = 400;
+    let count = line.chars().count();
+    if count <= MAX {
+        return line.to_string();
+    }
+    let head: String = line.chars().take(MAX / 2).collect();
+    format!("{head}... ({} more characters)", count - MAX / 2)
 }
