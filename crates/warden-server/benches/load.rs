@@ -80,8 +80,23 @@ fn signed(host: &str, body: &str, service: &str) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// Opens a connection to `addr`, split for reading and writing.
+async fn open(
+    addr: &str,
+) -> (
+    BufReader<tokio::net::tcp::OwnedReadHalf>,
+    tokio::net::tcp::OwnedWriteHalf,
+) {
+    let stream = TcpStream::connect(addr).await.expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let (read, write) = stream.into_split();
+    (BufReader::new(read), write)
+}
+
 /// Sends `requests` round-robin on one keep-alive connection until `deadline`; returns each
-/// latency and the number of answers other than `expected`.
+/// latency and the number of answers other than `expected`. A server that closes the
+/// connection after an answer (`Connection: close`, as moto's does) gets a new one for the
+/// next request, its cost counted in that request's latency.
 async fn connection(
     addr: String,
     requests: Arc<Vec<Vec<u8>>>,
@@ -89,10 +104,7 @@ async fn connection(
     offset: usize,
     expected: &'static str,
 ) -> (Vec<Duration>, usize) {
-    let stream = TcpStream::connect(&addr).await.expect("connect");
-    stream.set_nodelay(true).expect("nodelay");
-    let (read, mut write) = stream.into_split();
-    let mut read = BufReader::new(read);
+    let mut conn = Some(open(&addr).await);
     let mut latencies = Vec::new();
     let mut failures = 0;
     let mut i = offset;
@@ -101,6 +113,10 @@ async fn connection(
         let request = &requests[i % requests.len()];
         i += 1;
         let start = Instant::now();
+        let (read, write) = match conn.as_mut() {
+            Some(conn) => conn,
+            None => conn.insert(open(&addr).await),
+        };
         write.write_all(request).await.expect("write");
         line.clear();
         read.read_line(&mut line).await.expect("status");
@@ -108,20 +124,26 @@ async fn connection(
             failures += 1;
         }
         let mut length = 0usize;
+        let mut close = false;
         loop {
             line.clear();
             read.read_line(&mut line).await.expect("header");
             if line == "\r\n" {
                 break;
             }
-            if let Some((name, value)) = line.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().expect("length");
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().expect("length");
+                } else if name.eq_ignore_ascii_case("connection") {
+                    close = value.trim().eq_ignore_ascii_case("close");
+                }
             }
         }
         let mut body = vec![0; length];
         read.read_exact(&mut body).await.expect("body");
+        if close {
+            conn = None;
+        }
         latencies.push(start.elapsed());
     }
     (latencies, failures)
