@@ -155,6 +155,9 @@ pub enum Database {
 pub struct Changes {
     channel: String,
     known: std::sync::Arc<crate::watch::Known>,
+    /// Whether the database has `pg_notify` (a wire-compatible engine may not: its writes then
+    /// only bump the generation, and no listener can start).
+    notify: bool,
 }
 
 impl Drop for Database {
@@ -410,6 +413,7 @@ impl Database {
                 Changes {
                     channel: String::new(),
                     known: std::sync::Arc::default(),
+                    notify: false,
                 },
             )
         } else {
@@ -438,9 +442,16 @@ impl Database {
                 .query_one("SELECT current_schema()", &[])
                 .map_err(|e| postgres_error(&e))?
                 .get(0);
+            let channel = crate::watch::channel(schema.as_deref().unwrap_or("public"));
+            // An empty payload: listeners ignore it (it is no generation).
+            let notify = conn
+                .client()?
+                .execute("SELECT pg_notify($1, '')", &[&channel])
+                .is_ok();
             drop(conn);
             if let Database::Postgres(_, changes) = &mut db {
-                changes.channel = crate::watch::channel(schema.as_deref().unwrap_or("public"));
+                changes.channel = channel;
+                changes.notify = notify;
             }
         }
         Ok(db)
@@ -453,6 +464,10 @@ impl Database {
     pub fn watch_changes(&self, window: std::time::Duration) -> Result<bool> {
         match self {
             Database::Sqlite(_) => Ok(false),
+            Database::Postgres(_, changes) if !changes.notify => Err(StoreError::invalid_input(
+                "this database has no LISTEN/NOTIFY (pg_notify failed): run with a staleness \
+                 window of 0, reading the generation on every request",
+            )),
             Database::Postgres(pool, changes) => {
                 crate::watch::start(
                     &pool.connector.url,
@@ -550,6 +565,13 @@ impl Database {
                     &[],
                 )?;
                 Ok(None)
+            }
+            Database::Postgres(_, changes) if !changes.notify => {
+                let row = tx.query_one(
+                    "UPDATE warden_generation SET value = value + 1 WHERE id = 1 RETURNING value",
+                    &[],
+                )?;
+                Ok(row.map(|row| row.int(0)))
             }
             Database::Postgres(_, changes) => {
                 let row = tx.query_one(
