@@ -46,6 +46,16 @@ fn attached(store: &Store, role: &str) -> Vec<String> {
         .collect()
 }
 
+/// Creates the role `app` through `writer`, and has `reader` cache its (empty) policies once
+/// the write is past the window.
+fn role_without_policies(writer: &Store, reader: &Store) {
+    writer
+        .create_role("app", None, TRUST, None, None, None, &[])
+        .expect("role");
+    past_the_window();
+    assert!(attached(reader, "app").is_empty());
+}
+
 /// Past the window, with a margin for the clock's granularity.
 fn past_the_window() {
     std::thread::sleep(WINDOW + Duration::from_millis(50));
@@ -96,11 +106,7 @@ fn a_store_stopped_and_started_again_sees_what_changed_meanwhile() {
     let Some(t) = postgres() else { return };
     let first = watched(&t.url);
     let second = watched(&t.url);
-    first
-        .create_role("app", None, TRUST, None, None, None, &[])
-        .expect("role");
-    past_the_window();
-    assert!(attached(&second, "app").is_empty());
+    role_without_policies(&first, &second);
     drop(second);
     first.attach_role_policy("app", READ_ONLY).expect("attach");
     let second = watched(&t.url);
@@ -116,11 +122,7 @@ fn a_cut_listener_connection_reconnects_and_the_change_is_seen() {
     let Some(t) = postgres() else { return };
     let reader = watched(&t.url);
     let writer = watched(&t.url);
-    writer
-        .create_role("app", None, TRUST, None, None, None, &[])
-        .expect("role");
-    past_the_window();
-    assert!(attached(&reader, "app").is_empty());
+    role_without_policies(&writer, &reader);
     let pid = reader.db().listener_pid().expect("a listener");
     let mut admin = postgres::Client::connect(&common::postgres_url(), postgres::NoTls)
         .expect("admin connection");
@@ -161,11 +163,7 @@ fn a_listener_that_cannot_reconnect_falls_back_to_reading_the_generation() {
         .replacen("postgres://postgres@", &format!("postgres://{login}@"), 1);
     let reader = watched(&url);
     let writer = watched(&t.url);
-    writer
-        .create_role("app", None, TRUST, None, None, None, &[])
-        .expect("role");
-    past_the_window();
-    assert!(attached(&reader, "app").is_empty());
+    role_without_policies(&writer, &reader);
     let pid = reader.db().listener_pid().expect("a listener");
     admin
         .batch_execute(&format!("ALTER ROLE {login} NOLOGIN"))
@@ -208,4 +206,30 @@ fn a_window_of_zero_or_past_a_minute_is_refused() {
         let e = t.store().watch_changes(window).expect_err("refused");
         assert!(e.message.contains("staleness window"), "{}", e.message);
     }
+}
+
+/// With a window of a minute the listener fences every 15 s; a write is seen well before that,
+/// so the notification carried it (not the fence). The wait is a bound on a liveness check (10 s,
+/// far more than a notification takes), never a measurement.
+#[test]
+fn a_notification_carries_a_write_between_two_fences() {
+    let Some(t) = postgres() else { return };
+    let reader = Store::open(&t.url).expect("open");
+    assert!(
+        reader
+            .watch_changes(Duration::from_secs(60))
+            .expect("listen")
+    );
+    let writer = Store::open(&t.url).expect("open");
+    writer
+        .create_role("app", None, TRUST, None, None, None, &[])
+        .expect("role");
+    let written = writer.db().generation().expect("generation");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut seen = reader.generation().expect("generation");
+    while seen < written && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+        seen = reader.generation().expect("generation");
+    }
+    assert_eq!(seen, written, "the notification arrived");
 }
