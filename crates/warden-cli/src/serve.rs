@@ -61,6 +61,17 @@ pub struct ServeArgs {
     /// parameter's value, so never a secret)
     #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogArg::Text)]
     pub log: LogArg,
+    /// On PostgreSQL, how long this server may go without hearing from the database (its
+    /// change notifications and heartbeat) before every request reads the store's generation
+    /// itself: the bound on how long another server's write can stay unseen here. `250ms`,
+    /// `2s`, ... up to `60s`; `0` listens for nothing and reads the generation on every
+    /// request. Ignored on SQLite [default: 1s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_staleness)]
+    pub max_staleness: Option<Duration>,
+    /// How many principals' compiled policies are kept in memory, reused until the store
+    /// changes; past it, an eighth of them make room. `0` keeps none [default: 4096]
+    #[arg(long, value_name = "N", value_parser = parse_entries)]
+    pub policy_cache_entries: Option<usize>,
 }
 
 /// The `--log` formats of `warden serve`.
@@ -95,6 +106,39 @@ fn parse_seconds(s: &str) -> Result<u64, String> {
             "expected a whole number of seconds from 1 to {MAX_SECONDS}"
         )),
     }
+}
+
+/// `0`, `N` (seconds), `Ns` or `Nms`, at most [`warden_store::watch::MAX_WINDOW`].
+fn parse_staleness(s: &str) -> Result<Duration, String> {
+    let max = warden_store::watch::MAX_WINDOW;
+    let expected = || {
+        format!(
+            "expected a duration such as 250ms or 2s, from 0 to {} s",
+            max.as_secs()
+        )
+    };
+    let (digits, millis) = match s.strip_suffix("ms") {
+        Some(digits) => (digits, true),
+        None => (s.strip_suffix('s').unwrap_or(s), false),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(expected());
+    }
+    let n = digits.parse::<u64>().map_err(|_| expected())?;
+    let window = if millis {
+        Duration::from_millis(n)
+    } else {
+        Duration::from_secs(n)
+    };
+    if window > max {
+        return Err(expected());
+    }
+    Ok(window)
+}
+
+fn parse_entries(s: &str) -> Result<usize, String> {
+    s.parse::<usize>()
+        .map_err(|_| "expected a number of entries (0 keeps none)".to_string())
 }
 
 fn parse_connections(s: &str) -> Result<usize, String> {
@@ -159,7 +203,18 @@ fn write_banner_credentials<W: Write>(
 
 /// Runs `warden serve` until interrupted.
 pub fn run<W: Write>(args: &ServeArgs, out: &mut W) -> Result<u8, CliError> {
-    let store = open_store(args.database.as_deref())?;
+    let mut store = open_store(args.database.as_deref())?;
+    store.set_policy_cache_capacity(
+        args.policy_cache_entries
+            .unwrap_or(warden_store::DEFAULT_POLICY_CACHE_CAPACITY),
+    );
+    let staleness = args
+        .max_staleness
+        .unwrap_or(warden_store::watch::DEFAULT_WINDOW);
+    let listening = !staleness.is_zero()
+        && store
+            .watch_changes(staleness)
+            .map_err(|e| CliError::input(format!("cannot listen for changes: {e}")))?;
     let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let key_id = args
         .admin_access_key_id
@@ -204,6 +259,13 @@ pub fn run<W: Write>(args: &ServeArgs, out: &mut W) -> Result<u8, CliError> {
             store.account_id(),
             admin.arn
         )?;
+        if listening {
+            writeln!(
+                out,
+                "listening for changes on PostgreSQL: another server's write is seen within {} ms",
+                staleness.as_millis()
+            )?;
+        }
         write_banner_credentials(out, &admin)?;
         writeln!(out, "  aws --endpoint-url {url} iam list-roles")?;
         out.flush()?;
@@ -282,9 +344,45 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_staleness_window_and_the_cache_take_durations_and_counts() {
+        let args = parse(&[]).unwrap();
+        assert_eq!(args.max_staleness, None);
+        assert_eq!(args.policy_cache_entries, None);
+        for (given, window) in [
+            ("250ms", Duration::from_millis(250)),
+            ("2s", Duration::from_secs(2)),
+            ("3", Duration::from_secs(3)),
+            ("0", Duration::ZERO),
+            ("60s", Duration::from_secs(60)),
+        ] {
+            let args = parse(&["--max-staleness", given]).unwrap();
+            assert_eq!(args.max_staleness, Some(window), "{given}");
+        }
+        for bad in ["61s", "1.5s", "s", "ms", "-1", "1m", ""] {
+            let e = parse(&[&format!("--max-staleness={bad}")]).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation, "{bad}");
+            assert!(e.to_string().contains("such as 250ms or 2s"), "{e}");
+        }
+        let args = parse(&["--policy-cache-entries", "20000"]).unwrap();
+        assert_eq!(args.policy_cache_entries, Some(20000));
+        let e = parse(&["--policy-cache-entries=-1"]).unwrap_err();
+        assert!(e.to_string().contains("number of entries"), "{e}");
+    }
+
     /// The defaults the help states are the server's.
     #[test]
     fn the_help_states_the_servers_defaults() {
+        let window = warden_store::watch::DEFAULT_WINDOW.as_secs();
+        assert!(
+            Cli::command()
+                .find_subcommand("serve")
+                .and_then(|serve| serve
+                    .get_arguments()
+                    .find(|a| a.get_id() == "max_staleness"))
+                .and_then(|a| a.get_help())
+                .is_some_and(|h| h.to_string().ends_with(&format!("[default: {window}s]")))
+        );
         let command = Cli::command();
         let serve = command
             .find_subcommand("serve")
@@ -303,6 +401,10 @@ mod tests {
             ("idle_timeout", d.idle_timeout.as_secs()),
             ("body_timeout", d.body_read_timeout.as_secs()),
             ("max_connections", d.max_connections as u64),
+            (
+                "policy_cache_entries",
+                warden_store::DEFAULT_POLICY_CACHE_CAPACITY as u64,
+            ),
         ] {
             assert!(
                 help(id).ends_with(&format!("[default: {default}]")),

@@ -145,8 +145,28 @@ const MIGRATIONS: &[(i64, &str)] = &[
 pub enum Database {
     /// Embedded SQLite: one file, WAL.
     Sqlite(Pool<SqliteConnector>),
-    /// PostgreSQL.
-    Postgres(Pool<PostgresConnector>),
+    /// PostgreSQL, with what its change listener knows (see [`crate::watch`]).
+    Postgres(Pool<PostgresConnector>, Changes),
+}
+
+/// A PostgreSQL store's change notification: its channel, and the generation its listener (if
+/// started) and its own writes know of.
+#[derive(Debug)]
+pub struct Changes {
+    channel: String,
+    known: std::sync::Arc<crate::watch::Known>,
+    /// Whether the database has `pg_notify` (a wire-compatible engine may not: its writes then
+    /// only bump the generation, and no listener can start).
+    notify: bool,
+}
+
+impl Drop for Database {
+    /// Ends the change listener, if one runs (it notices within a heartbeat).
+    fn drop(&mut self) {
+        if let Database::Postgres(_, changes) = self {
+            changes.known.stop();
+        }
+    }
 }
 
 /// The most connections one open database holds at once (requests beyond it wait for one).
@@ -388,7 +408,14 @@ impl Database {
                 url: url.to_string(),
             };
             let first = manager.connect()?;
-            Database::Postgres(Pool::new(manager, POOL_SIZE, first))
+            Database::Postgres(
+                Pool::new(manager, POOL_SIZE, first),
+                Changes {
+                    channel: String::new(),
+                    known: std::sync::Arc::default(),
+                    notify: false,
+                },
+            )
         } else {
             let path = url.strip_prefix("sqlite://").unwrap_or(url);
             let manager = SqliteConnector {
@@ -407,14 +434,74 @@ impl Database {
             Database::Sqlite(Pool::new(manager, size, first))
         };
         db.migrate()?;
+        let mut db = db;
+        if let Database::Postgres(pool, _) = &db {
+            let mut conn = pool.get()?;
+            let schema: Option<String> = conn
+                .client()?
+                .query_one("SELECT current_schema()", &[])
+                .map_err(|e| postgres_error(&e))?
+                .get(0);
+            let channel = crate::watch::channel(schema.as_deref().unwrap_or("public"));
+            // An empty payload: listeners ignore it (it is no generation).
+            let notify = conn
+                .client()?
+                .execute("SELECT pg_notify($1, '')", &[&channel])
+                .is_ok();
+            drop(conn);
+            if let Database::Postgres(_, changes) = &mut db {
+                changes.channel = channel;
+                changes.notify = notify;
+            }
+        }
         Ok(db)
+    }
+
+    /// Listens for changes (PostgreSQL's `LISTEN`/`NOTIFY`, see [`crate::watch`]): from now on
+    /// a request uses the generation the listener knows instead of reading it, while the
+    /// listener has heard from the database within `window`. Returns whether a listener was
+    /// started: embedded SQLite has no need of one (reading its generation costs no round trip).
+    pub fn watch_changes(&self, window: std::time::Duration) -> Result<bool> {
+        match self {
+            Database::Sqlite(_) => Ok(false),
+            Database::Postgres(_, changes) if !changes.notify => Err(StoreError::invalid_input(
+                "this database has no LISTEN/NOTIFY (pg_notify failed): run with a staleness \
+                 window of 0, reading the generation on every request",
+            )),
+            Database::Postgres(pool, changes) => {
+                crate::watch::start(
+                    &pool.connector.url,
+                    &changes.channel,
+                    &changes.known,
+                    window,
+                )?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// The backend process id of the change listener's connection, while it has one (for
+    /// operators and tests: `pg_terminate_backend` cuts it).
+    pub fn listener_pid(&self) -> Option<i32> {
+        match self {
+            Database::Postgres(_, changes) => changes.known.listener_pid(),
+            Database::Sqlite(_) => None,
+        }
+    }
+
+    /// The notification channel of a PostgreSQL store (`None` on SQLite).
+    pub fn channel(&self) -> Option<&str> {
+        match self {
+            Database::Postgres(_, changes) => Some(&changes.channel),
+            Database::Sqlite(_) => None,
+        }
     }
 
     /// The database kind.
     pub fn dialect(&self) -> Dialect {
         match self {
             Database::Sqlite(_) => Dialect::Sqlite,
-            Database::Postgres(_) => Dialect::Postgres,
+            Database::Postgres(..) => Dialect::Postgres,
         }
     }
 
@@ -452,15 +539,49 @@ impl Database {
     /// see the module documentation). Commits if `f` succeeds, rolls back if it fails.
     pub fn write<T>(&self, mut f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
         unpin(self.identity());
+        let mut bumped = None;
         let result = self.transaction(true, &mut |tx| {
-            tx.execute(
-                "UPDATE warden_generation SET value = value + 1 WHERE id = 1",
-                &[],
-            )?;
+            bumped = self.bump(tx)?;
             f(tx)
         });
         unpin(self.identity());
+        // Read-your-writes: this process knows its own write before its caller hears of it.
+        if result.is_ok()
+            && let (Some(generation), Database::Postgres(_, changes)) = (bumped, self)
+        {
+            changes.known.observe(generation);
+        }
         result
+    }
+
+    /// The generation bump every write starts with. On PostgreSQL the same statement notifies
+    /// the store's channel with the new value (delivered if and when the transaction commits),
+    /// and returns it.
+    fn bump(&self, tx: &mut dyn Tx) -> Result<Option<i64>> {
+        match self {
+            Database::Sqlite(_) => {
+                tx.execute(
+                    "UPDATE warden_generation SET value = value + 1 WHERE id = 1",
+                    &[],
+                )?;
+                Ok(None)
+            }
+            Database::Postgres(_, changes) if !changes.notify => {
+                let row = tx.query_one(
+                    "UPDATE warden_generation SET value = value + 1 WHERE id = 1 RETURNING value",
+                    &[],
+                )?;
+                Ok(row.map(|row| row.int(0)))
+            }
+            Database::Postgres(_, changes) => {
+                let row = tx.query_one(
+                    "WITH bumped AS (UPDATE warden_generation SET value = value + 1 WHERE id = 1 RETURNING value) \
+                     SELECT value, pg_notify($1, value::text) FROM bumped",
+                    &[changes.channel.as_str().into()],
+                )?;
+                Ok(row.map(|row| row.int(0)))
+            }
+        }
     }
 
     /// Runs `f` in a write transaction that leaves the generation alone: for rows no cache
@@ -489,6 +610,21 @@ impl Database {
         {
             return Ok(generation);
         }
+        self.current_generation()
+    }
+
+    /// The listener's generation while it is fresh, else one read of the row.
+    fn current_generation(&self) -> Result<i64> {
+        if let Database::Postgres(_, changes) = self {
+            if let Some(generation) = changes.known.fresh() {
+                return Ok(generation);
+            }
+            let generation = self.read_generation()?;
+            if changes.known.running() {
+                changes.known.observe(generation);
+            }
+            return Ok(generation);
+        }
         self.read_generation()
     }
 
@@ -496,7 +632,7 @@ impl Database {
     /// caches it consults cost one query in all. A write on this thread ends the pin (the
     /// generation moved); so does dropping the returned guard.
     pub fn pin_generation(&self) -> Result<GenerationPin> {
-        let generation = self.read_generation()?;
+        let generation = self.current_generation()?;
         let id = self.identity();
         PINNED.with(|p| p.set(Some((id, generation))));
         Ok(GenerationPin { id })
@@ -517,7 +653,7 @@ impl Database {
                     .and_then(|mut statement| statement.query_row([], |row| row.get::<_, i64>(0)))
                     .map_err(sqlite_error)
             }
-            Database::Postgres(pool) => {
+            Database::Postgres(pool, _) => {
                 let mut conn = pool.get()?;
                 // The simple protocol: one round trip (no separate prepare).
                 let messages = conn
@@ -549,7 +685,7 @@ impl Database {
                     let mut conn = pool.get()?;
                     sqlite_transaction(&mut conn, write, f)
                 }
-                Database::Postgres(pool) => {
+                Database::Postgres(pool, _) => {
                     let mut conn = pool.get()?;
                     postgres_transaction(&mut conn, write, f)
                 }

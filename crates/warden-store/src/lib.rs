@@ -18,6 +18,7 @@ pub mod principal;
 mod sessions;
 mod store;
 pub mod tags;
+pub mod watch;
 
 pub use db::{Database, Dialect, GenerationPin, Row, Tx, Value};
 pub use error::{ErrorCode, Result, StoreError};
@@ -27,4 +28,7 @@ pub use identities::{
 };
 pub use model::*;
 pub use sessions::Session;
-pub use store::{DATABASE_ENV, DEFAULT_ACCOUNT_ID, DEFAULT_ATTACHMENT_LIMIT, Store};
+pub use store::{
+    DATABASE_ENV, DEFAULT_ACCOUNT_ID, DEFAULT_ATTACHMENT_LIMIT, DEFAULT_POLICY_CACHE_CAPACITY,
+    Store,
+};

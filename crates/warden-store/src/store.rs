@@ -17,8 +17,9 @@ pub const DATABASE_ENV: &str = "WARDEN_DATABASE_URL";
 /// raised to 20).
 pub const DEFAULT_ATTACHMENT_LIMIT: i64 = 10;
 
-/// How many principals' compiled policies the cache keeps.
-const CACHE_CAPACITY: usize = 4096;
+/// How many principals' compiled policies the cache keeps unless told otherwise
+/// ([`Store::set_policy_cache_capacity`]).
+pub const DEFAULT_POLICY_CACHE_CAPACITY: usize = 4096;
 
 /// The account store.
 pub struct Store {
@@ -29,6 +30,8 @@ pub struct Store {
     /// Compiled policies per principal ARN, with the generation they were read at: valid while
     /// the store's generation has not moved (any write, by any process, moves it).
     cache: Mutex<HashMap<String, (i64, Arc<crate::principal::PrincipalPolicies>)>>,
+    /// The most principals the cache holds (0: no cache).
+    cache_capacity: usize,
 }
 
 impl Store {
@@ -56,6 +59,7 @@ impl Store {
             account_id: RwLock::new(account_id),
             attachment_limit,
             cache: Mutex::new(HashMap::new()),
+            cache_capacity: DEFAULT_POLICY_CACHE_CAPACITY,
         })
     }
 
@@ -159,6 +163,47 @@ impl Store {
     pub fn generation(&self) -> Result<i64> {
         self.db.generation()
     }
+
+    /// Listens for other processes' writes on PostgreSQL instead of reading the generation on
+    /// every request, with `window` as the bound on staleness ([`crate::watch`]). Returns
+    /// whether a listener started (never on SQLite, which needs none).
+    pub fn watch_changes(&self, window: std::time::Duration) -> Result<bool> {
+        self.db.watch_changes(window)
+    }
+
+    /// How many principals' compiled policies the cache may hold (0 turns it off). Past it,
+    /// about an eighth of the entries, chosen arbitrarily, make room for the new one.
+    pub fn set_policy_cache_capacity(&mut self, capacity: usize) {
+        self.cache_capacity = capacity;
+        if let Ok(mut cache) = self.cache.lock() {
+            evict(&mut cache, capacity);
+        }
+    }
+
+    /// How many principals' compiled policies the cache may hold.
+    pub fn policy_cache_capacity(&self) -> usize {
+        self.cache_capacity
+    }
+
+    /// How many principals' compiled policies the cache holds now.
+    pub fn policy_cache_len(&self) -> usize {
+        self.cache.lock().map_or(0, |cache| cache.len())
+    }
+}
+
+/// Shrinks `cache` below `capacity` (to seven eighths of it) when it has reached it.
+fn evict<V>(cache: &mut HashMap<String, V>, capacity: usize) {
+    if cache.len() < capacity.max(1) {
+        return;
+    }
+    // What stays, the new entry included: seven eighths of the capacity (at least one).
+    let keep = (capacity - capacity / 8).max(1);
+    let excess = (cache.len() + 1).saturating_sub(keep);
+    // A HashMap's iteration order is its own (randomly seeded): an arbitrary choice.
+    let doomed: Vec<String> = cache.keys().take(excess).cloned().collect();
+    for key in doomed {
+        cache.remove(&key);
+    }
 }
 
 impl Store {
@@ -180,12 +225,15 @@ impl Store {
         generation: i64,
         policies: Arc<crate::principal::PrincipalPolicies>,
     ) {
+        if self.cache_capacity == 0 {
+            return;
+        }
         if let Ok(mut cache) = self.cache.lock() {
             // Entries of older generations are useless: drop them before growing.
-            cache.retain(|_, (at, _)| *at == generation);
-            if cache.len() >= CACHE_CAPACITY {
-                cache.clear();
+            if cache.values().any(|(at, _)| *at != generation) {
+                cache.retain(|_, (at, _)| *at == generation);
             }
+            evict(&mut cache, self.cache_capacity);
             cache.insert(arn.to_string(), (generation, policies));
         }
     }
@@ -200,4 +248,23 @@ pub(crate) fn setting(tx: &mut dyn crate::db::Tx, key: &str) -> Result<String> {
         )?
         .map(|row| row.str(0))
         .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eviction_keeps_the_cache_within_its_capacity() {
+        let mut cache: HashMap<String, u8> = HashMap::new();
+        for i in 0..100 {
+            evict(&mut cache, 16);
+            cache.insert(format!("k{i}"), 0);
+            assert!(cache.len() <= 16, "{}", cache.len());
+        }
+        // A full cache gives up an eighth, not everything.
+        assert!(cache.len() >= 14, "{}", cache.len());
+        evict(&mut cache, 0);
+        assert!(cache.is_empty());
+    }
 }

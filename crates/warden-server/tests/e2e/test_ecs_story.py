@@ -46,10 +46,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(os.path.join(self.dir, "server.log"), "w")
-        self.process = subprocess.Popen(
-            [WARDEN, "serve", "--port", str(self.port), "--database", self.db,
-             "--admin-access-key-id", ADMIN_KEY, "--admin-secret-access-key", ADMIN_SECRET],
-            stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(self.argv(), stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -60,6 +57,10 @@ class Server:
                     raise RuntimeError(open(os.path.join(self.dir, "server.log")).read())
                 time.sleep(0.05)
         raise RuntimeError("warden serve did not start")
+
+    def argv(self):
+        return [WARDEN, "serve", "--port", str(self.port), "--database", self.db,
+                "--admin-access-key-id", ADMIN_KEY, "--admin-secret-access-key", ADMIN_SECRET]
 
     def session(self, key=ADMIN_KEY, secret=ADMIN_SECRET, token=None):
         return boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret,
