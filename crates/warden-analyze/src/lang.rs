@@ -105,7 +105,8 @@ impl Pattern {
         })
     }
 
-    /// Whether the pattern matches `s` (for tests and candidate checks).
+    /// Whether the pattern matches `s`.
+    #[cfg(test)]
     pub(crate) fn matches(&self, s: &str) -> bool {
         let mut set = self.start();
         for c in s.chars() {
@@ -136,7 +137,10 @@ pub(crate) struct Constraint {
 pub(crate) struct OverBudget;
 
 /// The shortest string that meets every constraint, `None` if there is none.
-pub(crate) fn find(constraints: &[Constraint], budget: usize) -> Result<Option<String>, OverBudget> {
+pub(crate) fn find(
+    constraints: &[Constraint],
+    budget: usize,
+) -> Result<Option<String>, OverBudget> {
     let mut alphabet: Vec<char> = Vec::new();
     for c in constraints {
         for p in &c.patterns {
@@ -238,9 +242,15 @@ mod tests {
 
     #[test]
     fn finds_a_string_in_one_language_and_not_the_others() {
-        let s = find(&[con(&["sqs:*"], true), con(&["sqs:send*", "sqs:get*"], false)], 10_000)
-            .unwrap()
-            .unwrap();
+        let s = find(
+            &[
+                con(&["sqs:*"], true),
+                con(&["sqs:send*", "sqs:get*"], false),
+            ],
+            10_000,
+        )
+        .unwrap()
+        .unwrap();
         assert!(Pattern::glob("sqs:*").matches(&s));
         assert!(!Pattern::glob("sqs:send*").matches(&s) && !Pattern::glob("sqs:get*").matches(&s));
     }
@@ -248,15 +258,28 @@ mod tests {
     #[test]
     fn proves_inclusion_including_equal_languages_written_apart() {
         // a?* and a*? are the same language.
-        assert_eq!(find(&[con(&["a?*"], true), con(&["a*?"], false)], 10_000), Ok(None));
-        assert_eq!(find(&[con(&["ab*"], true), con(&["a*"], false)], 10_000), Ok(None));
-        assert!(find(&[con(&["a*"], true), con(&["ab*"], false)], 10_000).unwrap().is_some());
+        assert_eq!(
+            find(&[con(&["a?*"], true), con(&["a*?"], false)], 10_000),
+            Ok(None)
+        );
+        assert_eq!(
+            find(&[con(&["ab*"], true), con(&["a*"], false)], 10_000),
+            Ok(None)
+        );
+        assert!(
+            find(&[con(&["a*"], true), con(&["ab*"], false)], 10_000)
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]
     fn ignore_case_literals_meet_case_sensitive_globs() {
         let c = [
-            Constraint { patterns: vec![Pattern::literal("Prod", true)], want: true },
+            Constraint {
+                patterns: vec![Pattern::literal("Prod", true)],
+                want: true,
+            },
             con(&["prod"], false),
         ];
         let s = find(&c, 10_000).unwrap().unwrap();

@@ -10,7 +10,10 @@
 //! [`sarif`] turns findings into SARIF 2.1.0 for code scanning.
 
 pub mod codes;
+pub mod custom;
+mod decide;
 mod extra;
+mod lang;
 pub mod locate;
 pub mod sarif;
 pub mod validate;

@@ -1,6 +1,8 @@
 //! The issue codes Warden reports against AWS's list (`../shared/data/access-analyzer-policy-checks.json`):
 //! every implemented code is one AWS documents or was seen reporting, with the same finding type.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
 use warden_analyze::codes::{FindingType, IMPLEMENTED};
 
 #[test]
