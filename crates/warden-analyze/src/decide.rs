@@ -685,6 +685,23 @@ impl Engine {
             let v = self.solve(d, &sat[d], &viol[d])?;
             point.values.push((self.dims[d].clone(), v));
         }
+        // A resource of the kind the action acts on, where one fits, reads better.
+        if let (Some(Value::One(action)), Some(r)) = (
+            point.get(&Dim::Action).cloned(),
+            self.dims.iter().position(|d| *d == Dim::Resource),
+        ) {
+            let better = resources_of(&action)
+                .into_iter()
+                .map(Value::One)
+                .find(|v| self.fits(v, &sat[r], &viol[r]));
+            if let Some(v) = better {
+                for (dim, value) in &mut point.values {
+                    if *dim == Dim::Resource {
+                        *value = v.clone();
+                    }
+                }
+            }
+        }
         if oracle(&point) {
             Some(point)
         } else {
@@ -747,6 +764,35 @@ fn str_model(clause: &ConditionClause, version: Version) -> Option<StrModel> {
         patterns: clause.values.iter().map(|v| make(v)).collect(),
         negated,
     })
+}
+
+/// ARNs of the resource types an action acts on, from the catalog's ARN formats.
+fn resources_of(action: &str) -> Vec<String> {
+    let Some((service, a)) = warden_catalog::actions().action(action) else {
+        return Vec::new();
+    };
+    a.resources
+        .iter()
+        .filter_map(|r| service.resource_type(&r.resource_type))
+        .map(|t| {
+            let mut out = String::new();
+            let mut rest = t.arn.as_str();
+            while let Some(start) = rest.find("${") {
+                out.push_str(&rest[..start]);
+                let after = &rest[start + 2..];
+                let Some(end) = after.find('}') else { break };
+                out.push_str(match &after[..end] {
+                    "Partition" => "aws",
+                    "Region" => "us-east-1",
+                    "Account" => "123456789012",
+                    _ => "warden-witness",
+                });
+                rest = &after[end + 1..];
+            }
+            out.push_str(rest);
+            out
+        })
+        .collect()
 }
 
 /// Readable instances of a resource pattern: wildcards filled per ARN part.

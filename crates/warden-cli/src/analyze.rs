@@ -7,6 +7,11 @@ use crate::output::write_json;
 use serde::Serialize;
 use std::io::Write;
 use warden_analyze::codes::FindingType;
+use warden_analyze::custom::{
+    Access, CheckAccessNotGrantedRequest, CheckNoNewAccessRequest, CheckNoPublicAccessRequest,
+    CheckResponse, check_access_not_granted, check_no_new_access, check_no_public_access,
+};
+use warden_analyze::locate::{self, Location};
 use warden_analyze::sarif::{self, SarifFinding};
 use warden_analyze::validate::{ValidatePolicyFinding, ValidatePolicyRequest, validate_policy};
 
@@ -23,6 +28,97 @@ pub enum AnalyzeCommand {
     /// Validate a policy as `aws accessanalyzer validate-policy` does
     #[command(after_help = VALIDATE_AFTER_HELP)]
     ValidatePolicy(ValidatePolicyArgs),
+    /// Whether a new policy grants access the existing one does not (PASS only when it grants
+    /// none), with a witness request for each statement that does
+    #[command(after_help = CHECK_AFTER_HELP)]
+    CheckNoNewAccess(CheckNoNewAccessArgs),
+    /// Whether a policy can allow any of the listed actions on the listed resources
+    #[command(after_help = CHECK_AFTER_HELP)]
+    CheckAccessNotGranted(CheckAccessNotGrantedArgs),
+    /// Whether a resource policy lets a caller outside the account in
+    #[command(after_help = CHECK_AFTER_HELP)]
+    CheckNoPublicAccess(CheckNoPublicAccessArgs),
+}
+
+const CHECK_AFTER_HELP: &str = "\
+Examples:
+  warden analyze check-no-new-access --policy-type IDENTITY_POLICY \\
+      --existing-policy-document file://old.json --new-policy-document file://new.json
+  warden analyze check-access-not-granted --policy-type IDENTITY_POLICY \\
+      --policy-document file://policy.json --access '[{\"actions\": [\"iam:PassRole\"]}]'
+  warden analyze check-no-public-access --resource-type AWS::S3::Bucket \\
+      --policy-document file://bucket-policy.json
+
+The response is AWS's (result, message, reasons) with Warden's witnesses in each reason.
+Exit codes: 0 PASS; 1 FAIL (with --fail-on NONE: 0); 2 usage or input error.";
+
+/// `--fail-on` of the custom checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CheckFailOn {
+    /// Exit 1 on FAIL.
+    Fail,
+    /// Never exit 1.
+    None,
+}
+
+/// The flags every custom check shares.
+#[derive(Debug, clap::Args)]
+pub struct CheckCommon {
+    /// The request as JSON text or file://PATH (awscli's --generate-cli-skeleton shape)
+    #[arg(long, value_name = "JSON")]
+    pub cli_input_json: Option<String>,
+    /// Output format (sarif puts each reason on its statement)
+    #[arg(long, short = 'o', value_enum, default_value_t = AnalyzeFormat::Json)]
+    pub output: AnalyzeFormat,
+    /// Exit 1 on FAIL (FAIL), or never (NONE)
+    #[arg(long, value_enum, default_value_t = CheckFailOn::Fail)]
+    pub fail_on: CheckFailOn,
+}
+
+/// `check-no-new-access`.
+#[derive(Debug, clap::Args)]
+pub struct CheckNoNewAccessArgs {
+    /// The policy as it is: JSON text or file://PATH
+    #[arg(long, value_name = "DOCUMENT")]
+    pub existing_policy_document: Option<String>,
+    /// The policy as it would be: JSON text or file://PATH
+    #[arg(long, value_name = "DOCUMENT")]
+    pub new_policy_document: Option<String>,
+    /// IDENTITY_POLICY or RESOURCE_POLICY
+    #[arg(long, value_name = "TYPE")]
+    pub policy_type: Option<String>,
+    #[command(flatten)]
+    pub common: CheckCommon,
+}
+
+/// `check-access-not-granted`.
+#[derive(Debug, clap::Args)]
+pub struct CheckAccessNotGrantedArgs {
+    /// The policy: JSON text or file://PATH
+    #[arg(long, value_name = "DOCUMENT")]
+    pub policy_document: Option<String>,
+    /// The access: a JSON list of {"actions": [...], "resources": [...]}, or file://PATH
+    #[arg(long, value_name = "JSON")]
+    pub access: Option<String>,
+    /// IDENTITY_POLICY or RESOURCE_POLICY
+    #[arg(long, value_name = "TYPE")]
+    pub policy_type: Option<String>,
+    #[command(flatten)]
+    pub common: CheckCommon,
+}
+
+/// `check-no-public-access`.
+#[derive(Debug, clap::Args)]
+pub struct CheckNoPublicAccessArgs {
+    /// The resource policy: JSON text or file://PATH
+    #[arg(long, value_name = "DOCUMENT")]
+    pub policy_document: Option<String>,
+    /// The resource type, e.g. AWS::S3::Bucket
+    #[arg(long, value_name = "TYPE")]
+    pub resource_type: Option<String>,
+    #[command(flatten)]
+    pub common: CheckCommon,
 }
 
 const VALIDATE_AFTER_HELP: &str = "\
@@ -114,7 +210,168 @@ pub struct ValidatePolicyArgs {
 pub fn run<W: Write>(command: &AnalyzeCommand, out: &mut W) -> Result<u8, CliError> {
     match command {
         AnalyzeCommand::ValidatePolicy(args) => run_validate(args, out),
+        AnalyzeCommand::CheckNoNewAccess(args) => {
+            let mut req: CheckNoNewAccessRequest =
+                cli_input(args.common.cli_input_json.as_deref())?;
+            if let Some(d) = &args.existing_policy_document {
+                req.existing_policy_document = text_or_file(d, "existing policy document")?;
+            }
+            if let Some(d) = &args.new_policy_document {
+                req.new_policy_document = text_or_file(d, "new policy document")?;
+            }
+            if let Some(t) = &args.policy_type {
+                req.policy_type = t.clone();
+            }
+            require(&[
+                (
+                    "--existing-policy-document",
+                    req.existing_policy_document.is_empty(),
+                ),
+                ("--new-policy-document", req.new_policy_document.is_empty()),
+                ("--policy-type", req.policy_type.is_empty()),
+            ])?;
+            let response = check_no_new_access(&req).map_err(analyze_error)?;
+            let doc = req.new_policy_document.clone();
+            let name = file_name(args.new_policy_document.as_deref());
+            write_check(out, &args.common, &response, &doc, &name)
+        }
+        AnalyzeCommand::CheckAccessNotGranted(args) => {
+            let mut req: CheckAccessNotGrantedRequest =
+                cli_input(args.common.cli_input_json.as_deref())?;
+            if let Some(d) = &args.policy_document {
+                req.policy_document = text_or_file(d, "policy document")?;
+            }
+            if let Some(a) = &args.access {
+                let text = text_or_file(a, "access file")?;
+                req.access = serde_json::from_str::<Vec<Access>>(&text)
+                    .map_err(|e| CliError::input(format!("--access: {e}")))?;
+            }
+            if let Some(t) = &args.policy_type {
+                req.policy_type = t.clone();
+            }
+            require(&[
+                ("--policy-document", req.policy_document.is_empty()),
+                ("--access", req.access.is_empty()),
+                ("--policy-type", req.policy_type.is_empty()),
+            ])?;
+            let response = check_access_not_granted(&req).map_err(analyze_error)?;
+            let doc = req.policy_document.clone();
+            let name = file_name(args.policy_document.as_deref());
+            write_check(out, &args.common, &response, &doc, &name)
+        }
+        AnalyzeCommand::CheckNoPublicAccess(args) => {
+            let mut req: CheckNoPublicAccessRequest =
+                cli_input(args.common.cli_input_json.as_deref())?;
+            if let Some(d) = &args.policy_document {
+                req.policy_document = text_or_file(d, "policy document")?;
+            }
+            if let Some(t) = &args.resource_type {
+                req.resource_type = t.clone();
+            }
+            require(&[
+                ("--policy-document", req.policy_document.is_empty()),
+                ("--resource-type", req.resource_type.is_empty()),
+            ])?;
+            let response = check_no_public_access(&req).map_err(analyze_error)?;
+            let doc = req.policy_document.clone();
+            let name = file_name(args.policy_document.as_deref());
+            write_check(out, &args.common, &response, &doc, &name)
+        }
     }
+}
+
+/// awscli's message for missing required parameters.
+fn require(params: &[(&str, bool)]) -> Result<(), CliError> {
+    let missing: Vec<&str> = params.iter().filter(|(_, m)| *m).map(|(n, _)| *n).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::input(format!(
+            "the following arguments are required: {}",
+            missing.join(", ")
+        )))
+    }
+}
+
+fn file_name(arg: Option<&str>) -> String {
+    match arg {
+        Some(v) if v.starts_with("file://") => path_of(v).to_string(),
+        _ => "policy.json".to_string(),
+    }
+}
+
+/// Prints a custom check's response and gives the exit code.
+fn write_check<W: Write>(
+    out: &mut W,
+    common: &CheckCommon,
+    response: &CheckResponse,
+    document: &str,
+    name: &str,
+) -> Result<u8, CliError> {
+    match common.output {
+        AnalyzeFormat::Json => write_json(out, response)?,
+        AnalyzeFormat::Text => {
+            writeln!(out, "{}: {}", response.result, response.message)?;
+            for r in &response.reasons {
+                writeln!(out, "  {}", r.description)?;
+                for w in &r.witnesses {
+                    let mut context: Vec<String> = w
+                        .context
+                        .iter()
+                        .map(|(k, v)| format!("{k}={}", v.join(",")))
+                        .collect();
+                    context.extend(w.absent_keys.iter().map(|k| format!("{k} absent")));
+                    let by = w
+                        .principal
+                        .as_deref()
+                        .map(|p| format!(" by {p}"))
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "    witness: {} on {}{by}{}{}",
+                        w.action,
+                        w.resource,
+                        if context.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" with {}", context.join(", "))
+                        },
+                        if w.action_in_catalog {
+                            ""
+                        } else {
+                            " (an action the catalog does not list)"
+                        }
+                    )?;
+                }
+            }
+        }
+        AnalyzeFormat::Sarif => {
+            let json = warden_core::json::Json::parse(document).ok();
+            let locations: Vec<Option<Location>> = response
+                .reasons
+                .iter()
+                .map(|r| {
+                    let j = json.as_ref()?;
+                    locate::in_statement(document, j, r.statement_index?, None, |_| None)
+                })
+                .collect();
+            let findings: Vec<SarifFinding<'_>> = response
+                .reasons
+                .iter()
+                .zip(&locations)
+                .map(|(r, l)| SarifFinding {
+                    uri: name,
+                    code: "CUSTOM_CHECK_FAIL",
+                    finding_type: FindingType::SecurityWarning,
+                    message: &r.description,
+                    location: l.as_ref(),
+                })
+                .collect();
+            write_json(out, &sarif::log(&findings))?;
+        }
+    }
+    let failed = !response.passed() && common.fail_on == CheckFailOn::Fail;
+    Ok(if failed { FAILED } else { SUCCESS })
 }
 
 /// A JSON text given as the value itself or as file://PATH.
