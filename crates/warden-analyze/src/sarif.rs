@@ -107,3 +107,85 @@ fn tags(t: FindingType) -> Vec<&'static str> {
         _ => vec!["iam"],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::{ValidatePolicyRequest, validate_policy};
+
+    /// The members SARIF 2.1.0's schema requires (sarif-schema-2.1.0.json: `required` of
+    /// sarifLog, run, tool, toolComponent, result, message, reportingDescriptor, and the
+    /// minimums of region), and the constraints between them.
+    fn assert_sarif_shape(log: &Value) {
+        assert_eq!(log["version"], "2.1.0");
+        let runs = log["runs"].as_array().expect("runs is an array");
+        for run in runs {
+            let driver = &run["tool"]["driver"];
+            assert!(driver["name"].is_string(), "toolComponent.name is required");
+            let rules = driver["rules"].as_array().expect("rules");
+            for rule in rules {
+                assert!(rule["id"].is_string(), "reportingDescriptor.id is required");
+            }
+            for result in run["results"].as_array().expect("results") {
+                assert!(result["message"]["text"].is_string(), "result.message needs text");
+                let level = result["level"].as_str().expect("level");
+                assert!(["none", "note", "warning", "error"].contains(&level));
+                let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+                assert_eq!(rules[index]["id"], result["ruleId"]);
+                for location in result["locations"].as_array().expect("locations") {
+                    let physical = &location["physicalLocation"];
+                    assert!(physical["artifactLocation"]["uri"].is_string());
+                    let region = &physical["region"];
+                    assert!(region["startLine"].as_u64().expect("startLine") >= 1);
+                    if let Some(c) = region.get("startColumn") {
+                        assert!(c.as_u64().expect("startColumn") >= 1);
+                    }
+                    if let Some(c) = region.get("endColumn") {
+                        assert!(c.as_u64().expect("endColumn") >= 1);
+                    }
+                    if let Some(l) = region.get("endLine") {
+                        assert!(l.as_u64() >= region["startLine"].as_u64());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn findings_become_a_valid_sarif_log_on_the_right_line() {
+        let doc = "{\n \"Version\": \"2012-10-17\",\n \"Statement\": [{\"Effect\": \"Allow\",\n  \"Action\": [\"iam:PassRole\", \"ecs:RunTsk\"], \"Resource\": \"*\"}]\n}";
+        let response = validate_policy(&ValidatePolicyRequest {
+            policy_document: doc.into(),
+            policy_type: "IDENTITY_POLICY".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(response.findings.len() >= 2);
+        let findings: Vec<SarifFinding<'_>> = response
+            .findings
+            .iter()
+            .map(|f| SarifFinding {
+                uri: "policies/ci.json",
+                code: &f.issue_code,
+                finding_type: f.finding_type,
+                message: &f.finding_details,
+                location: f.locations.first(),
+            })
+            .collect();
+        let log = log(&findings);
+        assert_sarif_shape(&log);
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        let invalid = results.iter().find(|r| r["ruleId"] == "INVALID_ACTION").unwrap();
+        let region = &invalid["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(region["startLine"], 4);
+        // 1-based column of the opening quote of "ecs:RunTsk".
+        let line = doc.lines().nth(3).unwrap();
+        assert_eq!(region["startColumn"], line.find("\"ecs:RunTsk\"").unwrap() + 1);
+        assert_eq!(invalid["level"], "error");
+    }
+
+    #[test]
+    fn an_empty_run_is_still_a_valid_log() {
+        assert_sarif_shape(&log(&[]));
+    }
+}
