@@ -487,7 +487,9 @@ fn run_validate<W: Write>(args: &ValidatePolicyArgs, out: &mut W) -> Result<u8, 
         }
         AnalyzeFormat::Text => {
             for (file, r) in &results {
-                if r.findings.is_empty() {
+                // Files without findings are listed only for a single document (linters stay
+                // quiet about clean files).
+                if r.findings.is_empty() && args.files.is_empty() {
                     writeln!(out, "{file}: no findings")?;
                 }
                 for f in &r.findings {
