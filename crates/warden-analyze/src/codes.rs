@@ -146,6 +146,22 @@ pub const IMPLEMENTED: &[(&str, FindingType)] = &[
         "CREATE_SLR_WITH_STAR_IN_ACTION_AND_NOT_RESOURCE",
         FindingType::Warning,
     ),
+    ("WILDCARD_IN_SERVICE_NAME", FindingType::Suggestion),
+    ("INVALID_ROLE_REFERENCE", FindingType::Warning),
+    ("INVALID_USER_REFERENCE", FindingType::Warning),
+    ("NULL_WITH_QUALIFIER", FindingType::Suggestion),
+    (
+        "FORALLVALUES_WITH_SINGLE_VALUED_KEY",
+        FindingType::SecurityWarning,
+    ),
+    ("MISSING_QUALIFIER", FindingType::Error),
+    ("PRIVATE_IP_ADDRESS", FindingType::Error),
+    ("PRIVATE_NOT_IP_ADDRESS", FindingType::Error),
+    ("PRIVATE_IP_ADDRESS_SUBSET", FindingType::Suggestion),
+    ("PRIVATE_NOT_IP_ADDRESS_SUBSET", FindingType::Suggestion),
+    ("IMPROVE_IP_RANGE", FindingType::Suggestion),
+    ("INVALID_VPC_FORMAT", FindingType::Error),
+    ("INVALID_VPCE_FORMAT", FindingType::Error),
 ];
 
 /// The finding type of an implemented code.

@@ -50,8 +50,214 @@ pub(crate) fn check(policy: &Policy) -> Vec<Extra> {
         if s.effect() == Effect::Allow {
             role_actions(s, &mut out);
         }
+        conditions(s, &mut out);
+        for a in &s.action().values {
+            if let Some((service, _)) = a.split_once(':')
+                && service.contains(['*', '?'])
+            {
+                out.push((
+                    "WILDCARD_IN_SERVICE_NAME",
+                    format!("Avoid using wildcards (*, ?) in the service name of {a} because it might grant unintended access to other AWS services with similar names."),
+                    s.index(),
+                    action_element(s),
+                    Some(a.clone()),
+                ));
+            }
+        }
+        if let Some(p) = s.principal() {
+            for e in &p.entries {
+                let (code, kind) = if e.value.starts_with("AROA") {
+                    ("INVALID_ROLE_REFERENCE", "role")
+                } else if e.value.starts_with("AIDA") {
+                    ("INVALID_USER_REFERENCE", "user")
+                } else {
+                    continue;
+                };
+                out.push((
+                    code,
+                    format!("The Principal element includes the IAM {kind} ID {}. We recommend that you use a {kind} ARN instead.", e.value),
+                    s.index(),
+                    if p.negated { "NotPrincipal" } else { "Principal" },
+                    Some(e.value.clone()),
+                ));
+            }
+        }
     }
     out
+}
+
+fn action_element(s: &Statement) -> &'static str {
+    if s.action().negated {
+        "NotAction"
+    } else {
+        "Action"
+    }
+}
+
+/// Checks of condition operators and values: qualifiers against the catalog's key types, IP
+/// ranges, VPC identifiers.
+fn conditions(s: &Statement, out: &mut Vec<Extra>) {
+    for c in s.conditions() {
+        let op = c.operator.as_str();
+        let qualifier = op.split_once(':').map(|(q, _)| q);
+        let base = op.rsplit(':').next().unwrap_or(op);
+        let base = base.strip_suffix("IfExists").unwrap_or(base);
+        let mut push = |code: &'static str, details: String, mention: &str| {
+            out.push((
+                code,
+                details,
+                s.index(),
+                "Condition",
+                Some(mention.to_string()),
+            ));
+        };
+        if qualifier.is_some() && base == "Null" {
+            push(
+                "NULL_WITH_QUALIFIER",
+                "Avoid using the Null condition operator with the ForAllValues or ForAnyValue qualifiers because they always return a true or false result.".to_string(),
+                &c.key,
+            );
+        }
+        let typed = warden_catalog::actions()
+            .condition_key(&c.key)
+            .map(|k| k.key_type.clone());
+        if let Some(t) = typed {
+            let multi = t.starts_with("ArrayOf");
+            if qualifier == Some("ForAllValues") && !multi {
+                push(
+                    "FORALLVALUES_WITH_SINGLE_VALUED_KEY",
+                    format!(
+                        "Using ForAllValues qualifier with the single-valued condition key {} can be overly permissive. We recommend that you remove ForAllValues:.",
+                        c.key
+                    ),
+                    &c.key,
+                );
+            }
+            if qualifier.is_none() && multi && base != "Null" {
+                push(
+                    "MISSING_QUALIFIER",
+                    format!(
+                        "The request context key {} has multiple values. Use the ForAllValues or ForAnyValue condition key qualifiers in your policy.",
+                        c.key
+                    ),
+                    &c.key,
+                );
+            }
+        }
+        if c.key.eq_ignore_ascii_case("aws:SourceIp")
+            && (base == "IpAddress" || base == "NotIpAddress")
+        {
+            ip_ranges(base, &c.values, &c.key, &mut push);
+        }
+        for (key, prefix, code) in [
+            ("aws:SourceVpc", "vpc-", "INVALID_VPC_FORMAT"),
+            ("aws:SourceVpce", "vpce-", "INVALID_VPCE_FORMAT"),
+        ] {
+            if !c.key.eq_ignore_ascii_case(key)
+                || !base.starts_with("String")
+                || base.contains("Like")
+            {
+                continue;
+            }
+            for v in &c.values {
+                let id = v.strip_prefix(prefix);
+                let ok = id.is_some_and(|id| {
+                    (id.len() == 8 || id.len() == 17)
+                        && id.bytes().all(|b| b.is_ascii_alphanumeric())
+                });
+                if !ok {
+                    push(
+                        code,
+                        format!(
+                            "The identifier {v} in the condition key value is not valid. Use the prefix '{prefix}' followed by 8 or 17 alphanumeric characters."
+                        ),
+                        v,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `aws:SourceIp` values: private ranges (AWS sees only public addresses) and CIDRs with bits
+/// set past the prefix.
+fn ip_ranges(
+    base: &str,
+    values: &[String],
+    key: &str,
+    push: &mut dyn FnMut(&'static str, String, &str),
+) {
+    use std::net::IpAddr;
+    let mut private = 0;
+    let mut readable = 0;
+    for v in values {
+        let (addr, prefix) = match v.split_once('/') {
+            Some((a, p)) => (a, p.parse::<u32>().ok()),
+            None => (v.as_str(), None),
+        };
+        let Ok(ip) = addr.parse::<IpAddr>() else {
+            continue;
+        };
+        readable += 1;
+        let is_private = match ip {
+            IpAddr::V4(a) => a.is_private() || a.is_loopback() || a.is_link_local(),
+            IpAddr::V6(a) => (a.segments()[0] & 0xfe00) == 0xfc00 || a.is_loopback(),
+        };
+        if is_private {
+            private += 1;
+        }
+        if let (IpAddr::V4(a), Some(bits)) = (ip, prefix)
+            && bits < 32
+        {
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
+            let raw = u32::from(a);
+            if raw & !mask != 0 {
+                let fixed = std::net::Ipv4Addr::from(raw & mask);
+                push(
+                    "IMPROVE_IP_RANGE",
+                    format!(
+                        "The non-zero bits in the IP address after the masked bits are ignored. Replace address with {fixed}/{bits}."
+                    ),
+                    v,
+                );
+            }
+        }
+    }
+    if private == 0 || readable == 0 {
+        return;
+    }
+    let not = base == "NotIpAddress";
+    let (code, details) = match (private == readable, not) {
+        (true, false) => (
+            "PRIVATE_IP_ADDRESS",
+            format!(
+                "aws:SourceIp works only for public IP address ranges. The values for condition key {key} include only private IP addresses and will not have the desired effect."
+            ),
+        ),
+        (true, true) => (
+            "PRIVATE_NOT_IP_ADDRESS",
+            format!(
+                "The values for condition key {key} include only private IP addresses and has no effect. aws:SourceIp works only for public IP address ranges."
+            ),
+        ),
+        (false, false) => (
+            "PRIVATE_IP_ADDRESS_SUBSET",
+            format!(
+                "The values for condition key {key} include a mix of private and public IP addresses. The private addresses will not have the desired effect."
+            ),
+        ),
+        (false, true) => (
+            "PRIVATE_NOT_IP_ADDRESS_SUBSET",
+            format!(
+                "The values for condition key {key} include a mix of private and public IP addresses. The private addresses have no effect."
+            ),
+        ),
+    };
+    push(code, details, key);
 }
 
 /// `PASS_ROLE_*` with `NotResource` and `CREATE_SLR_*`: allows of `iam:PassRole` or

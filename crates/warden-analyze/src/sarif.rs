@@ -127,7 +127,10 @@ mod tests {
                 assert!(rule["id"].is_string(), "reportingDescriptor.id is required");
             }
             for result in run["results"].as_array().expect("results") {
-                assert!(result["message"]["text"].is_string(), "result.message needs text");
+                assert!(
+                    result["message"]["text"].is_string(),
+                    "result.message needs text"
+                );
                 let level = result["level"].as_str().expect("level");
                 assert!(["none", "note", "warning", "error"].contains(&level));
                 let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
@@ -175,12 +178,18 @@ mod tests {
         let log = log(&findings);
         assert_sarif_shape(&log);
         let results = log["runs"][0]["results"].as_array().unwrap();
-        let invalid = results.iter().find(|r| r["ruleId"] == "INVALID_ACTION").unwrap();
+        let invalid = results
+            .iter()
+            .find(|r| r["ruleId"] == "INVALID_ACTION")
+            .unwrap();
         let region = &invalid["locations"][0]["physicalLocation"]["region"];
         assert_eq!(region["startLine"], 4);
         // 1-based column of the opening quote of "ecs:RunTsk".
         let line = doc.lines().nth(3).unwrap();
-        assert_eq!(region["startColumn"], line.find("\"ecs:RunTsk\"").unwrap() + 1);
+        assert_eq!(
+            region["startColumn"],
+            line.find("\"ecs:RunTsk\"").unwrap() + 1
+        );
         assert_eq!(invalid["level"], "error");
     }
 

@@ -365,6 +365,8 @@ fn map_diagnostic(
         m if m.starts_with("Partition ") => "INVALID_PARTITION",
         m if m.contains("region information") => "ARN_REGION_NOT_ALLOWED",
         m if m.starts_with("IAM resource path must") => "INVALID_ARN_RESOURCE",
+        // A wildcard in the service is WILDCARD_IN_SERVICE_NAME (extra.rs) for Access Analyzer.
+        m if m.starts_with("Vendor ") && m.contains(['*', '?']) => return None,
         m if m.starts_with("Vendor ") => "INVALID_SERVICE_IN_ACTION",
         // The API's own constraints are answered as a ValidationException by the caller; the
         // RCP- and SCP-only rules in Warden's wording have no code of their own.
@@ -556,6 +558,33 @@ mod tests {
             trust.findings[0].issue_code,
             "ROLE_TRUST_POLICY_SYNTAX_ERROR_RESOURCE"
         );
+    }
+
+    #[test]
+    fn statement_level_checks_of_conditions_and_principals() {
+        let f = run(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s*:GetObject"],"Resource":"*",
+              "Condition":{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","203.0.113.9/24"]},
+                           "ForAllValues:StringEquals":{"aws:SourceAccount":"111122223333"},
+                           "StringEquals":{"aws:TagKeys":"team","aws:SourceVpc":"vpc-1"}}}]}"#,
+            "IDENTITY_POLICY",
+        );
+        let codes: Vec<&str> = f.iter().map(|x| x.issue_code.as_str()).collect();
+        for code in [
+            "WILDCARD_IN_SERVICE_NAME",
+            "PRIVATE_IP_ADDRESS_SUBSET",
+            "IMPROVE_IP_RANGE",
+            "FORALLVALUES_WITH_SINGLE_VALUED_KEY",
+            "MISSING_QUALIFIER",
+            "INVALID_VPC_FORMAT",
+        ] {
+            assert!(codes.contains(&code), "{code} missing from {codes:?}");
+        }
+        let improve = f
+            .iter()
+            .find(|x| x.issue_code == "IMPROVE_IP_RANGE")
+            .unwrap();
+        assert!(improve.finding_details.contains("203.0.113.0/24"));
     }
 
     #[test]

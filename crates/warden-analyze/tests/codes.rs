@@ -47,6 +47,6 @@ fn implemented_codes_are_aws_codes_with_aws_finding_types() {
         );
     }
     // The figure docs/analyze.md gives.
-    assert_eq!(IMPLEMENTED.len(), 58);
+    assert_eq!(IMPLEMENTED.len(), 71);
     assert_eq!(aws.len(), 138);
 }
