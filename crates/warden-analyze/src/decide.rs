@@ -483,7 +483,13 @@ impl Engine {
                 }
                 self.string_search(d, &constraints, sat, viol)
             }
-            Dim::Principal => None,
+            Dim::Principal => {
+                // Principals are searched over representatives (each named principal, one of
+                // each named account and role, another account, a service, anonymous), which
+                // are not proven complete.
+                self.note("principals beyond the representatives tried".to_string());
+                None
+            }
             Dim::Key(ref key) => {
                 if let Some(why) = self
                     .candidates
@@ -518,7 +524,12 @@ impl Engine {
                             return None;
                         }
                         Pred::Cond { clause, .. } if base_operator(&clause.operator) == "Null" => {}
-                        Pred::Cond { .. } => return None,
+                        Pred::Cond { .. } => {
+                            self.note(format!(
+                                "operators of different types on condition key {key}"
+                            ));
+                            return None;
+                        }
                         _ => {}
                     }
                 }
