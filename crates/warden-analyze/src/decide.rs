@@ -504,6 +504,15 @@ impl Engine {
                 }
                 // Candidates are complete for every family but strings; strings are decided by
                 // their languages.
+                let modeled = sat
+                    .iter()
+                    .chain(viol)
+                    .any(|&p| matches!(&self.preds[p], Pred::Cond { model: Some(_), .. }));
+                if !modeled {
+                    // Numeric, date, IP, Bool, Binary and Null keys: the representatives were
+                    // complete.
+                    return None;
+                }
                 let mut constraints = Vec::new();
                 let probe = Value::One("warden-probe".to_string());
                 for (&p, want) in sat
