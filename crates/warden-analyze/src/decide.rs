@@ -133,8 +133,8 @@ pub(crate) struct Engine {
     actions: Vec<String>,
     fixed: Fixed,
     interned: HashMap<String, usize>,
-    /// The catalog actions inside the current search's `must` regions.
-    pool: Vec<String>,
+    /// For each action predicate, the catalog actions it holds for (one bit per action).
+    action_bits: HashMap<usize, Vec<u64>>,
     memo: HashMap<(usize, Vec<usize>, Vec<usize>), Option<Value>>,
     candidates: HashMap<usize, Vec<Value>>,
     /// Why an answer of "nothing" would not be exact (empty: it is).
@@ -158,7 +158,7 @@ impl Engine {
             actions,
             fixed,
             interned: HashMap::new(),
-            pool: Vec::new(),
+            action_bits: HashMap::new(),
             memo: HashMap::new(),
             candidates: HashMap::new(),
             incomplete: Vec::new(),
@@ -271,6 +271,23 @@ impl Engine {
             ));
         }
         Region { preds }
+    }
+
+    /// The catalog actions an action predicate holds for, computed once.
+    fn bits_of(&mut self, p: usize) -> Vec<u64> {
+        if let Some(b) = self.action_bits.get(&p) {
+            return b.clone();
+        }
+        let mut bits = vec![0u64; self.actions.len().div_ceil(64)];
+        for (i, a) in self.actions.iter().enumerate() {
+            if self.action_holds(p, a)
+                && let Some(w) = bits.get_mut(i / 64)
+            {
+                *w |= 1 << (i % 64);
+            }
+        }
+        self.action_bits.insert(p, bits.clone());
+        bits
     }
 
     /// Whether an action predicate holds for a lower-cased action.
@@ -433,11 +450,26 @@ impl Engine {
     fn solve_uncached(&mut self, d: usize, sat: &[usize], viol: &[usize]) -> Option<Value> {
         let dim = self.dims[d].clone();
         if dim == Dim::Action {
-            let fits = |a: &str| {
-                sat.iter().all(|&p| self.action_holds(p, a))
-                    && viol.iter().all(|&p| !self.action_holds(p, a))
-            };
-            if let Some(a) = self.pool.iter().find(|a| fits(a)) {
+            let words = self.actions.len().div_ceil(64);
+            let mut acc = vec![u64::MAX; words];
+            for &p in sat {
+                let bits = self.bits_of(p);
+                for (a, b) in acc.iter_mut().zip(bits) {
+                    *a &= b;
+                }
+            }
+            for &p in viol {
+                let bits = self.bits_of(p);
+                for (a, b) in acc.iter_mut().zip(bits) {
+                    *a &= !b;
+                }
+            }
+            let first = acc
+                .iter()
+                .enumerate()
+                .find(|(_, w)| **w != 0)
+                .map(|(i, w)| i * 64 + w.trailing_zeros() as usize);
+            if let Some(a) = first.and_then(|i| self.actions.get(i)) {
                 return Some(Value::One(a.clone()));
             }
         }
@@ -480,6 +512,18 @@ impl Engine {
                         }
                         _ => {}
                     }
+                }
+                // A union of wildcard-free patterns to be inside is a finite language: its
+                // strings are the only candidates.
+                if let Some(finite) = constraints
+                    .iter()
+                    .find(|c| c.want && c.patterns.iter().all(Pattern::is_literal))
+                {
+                    let strings: Vec<String> = finite.patterns.iter().map(Pattern::text).collect();
+                    return strings
+                        .into_iter()
+                        .map(Value::One)
+                        .find(|v| self.fits(v, sat, viol));
                 }
                 self.string_search(d, &constraints, sat, viol)
             }
@@ -598,19 +642,6 @@ impl Engine {
             }
         }
         let viol = vec![Vec::new(); n];
-        let must_actions: Vec<usize> = self
-            .dims
-            .iter()
-            .position(|d| *d == Dim::Action)
-            .map(|d| sat[d].clone())
-            .unwrap_or_default();
-        let pool: Vec<String> = self
-            .actions
-            .iter()
-            .filter(|a| must_actions.iter().all(|&p| self.action_holds(p, a)))
-            .cloned()
-            .collect();
-        self.pool = pool;
         for (d, s) in sat.iter().enumerate() {
             if !s.is_empty() && self.solve(d, s, &[]).is_none() {
                 return None;

@@ -58,6 +58,22 @@ impl Pattern {
         )
     }
 
+    /// Whether the pattern has no wildcard (its language is one string).
+    pub(crate) fn is_literal(&self) -> bool {
+        self.0.iter().all(|t| matches!(t, Tok::Ch(_)))
+    }
+
+    /// The text of a literal pattern.
+    pub(crate) fn text(&self) -> String {
+        self.0
+            .iter()
+            .filter_map(|t| match t {
+                Tok::Ch(c) | Tok::Ci(c) => Some(*c),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn closure(&self, set: &mut Vec<u16>) {
         let mut i = 0;
         while i < set.len() {
@@ -141,6 +157,50 @@ pub(crate) fn find(
     constraints: &[Constraint],
     budget: usize,
 ) -> Result<Option<String>, OverBudget> {
+    let pruned = prune(constraints);
+    find_pruned(&pruned, budget)
+}
+
+/// The literal text a pattern starts with (up to its first wildcard or case-free character).
+fn literal_prefix(p: &Pattern) -> String {
+    p.0.iter()
+        .map_while(|t| match t {
+            Tok::Ch(c) => Some(*c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Drops patterns that no string meeting the constraints can match: a string inside a
+/// must-match union starts with one of its patterns' literal prefixes, so a pattern whose own
+/// prefix fits none of them matches no such string. Smaller products, same answer.
+fn prune(constraints: &[Constraint]) -> Vec<Constraint> {
+    let required: Vec<Vec<String>> = constraints
+        .iter()
+        .filter(|c| c.want)
+        .map(|c| c.patterns.iter().map(literal_prefix).collect())
+        .collect();
+    let compatible = |a: &str, b: &str| a.starts_with(b) || b.starts_with(a);
+    constraints
+        .iter()
+        .map(|c| Constraint {
+            patterns: c
+                .patterns
+                .iter()
+                .filter(|p| {
+                    let mine = literal_prefix(p);
+                    required
+                        .iter()
+                        .all(|prefixes| prefixes.iter().any(|r| compatible(&mine, r)))
+                })
+                .cloned()
+                .collect(),
+            want: c.want,
+        })
+        .collect()
+}
+
+fn find_pruned(constraints: &[Constraint], budget: usize) -> Result<Option<String>, OverBudget> {
     let mut alphabet: Vec<char> = Vec::new();
     for c in constraints {
         for p in &c.patterns {
@@ -185,18 +245,37 @@ pub(crate) fn find(
         }
         (accepting, dead)
     };
-    let mut parent: HashMap<State, Option<(State, char)>> = HashMap::new();
+    // States by id; each state's parent and the character that led to it.
+    // Keyed by the state flattened into one buffer: one comparison instead of one per set.
+    let flat = |s: &State| -> Vec<u16> {
+        let mut out = Vec::new();
+        for sets in s {
+            for set in sets {
+                out.extend_from_slice(set);
+                out.push(u16::MAX);
+            }
+        }
+        out
+    };
+    let mut ids: HashMap<Vec<u16>, u32> = HashMap::new();
+    let mut states: Vec<State> = Vec::new();
+    let mut parent: Vec<Option<(u32, char)>> = Vec::new();
     let mut queue = VecDeque::new();
-    parent.insert(start.clone(), None);
-    queue.push_back(start);
-    while let Some(state) = queue.pop_front() {
+    ids.insert(flat(&start), 0);
+    states.push(start);
+    parent.push(None);
+    queue.push_back(0u32);
+    while let Some(id) = queue.pop_front() {
+        let Some(state) = states.get(id as usize).cloned() else {
+            break;
+        };
         let (accepting, dead) = verdict(&state);
         if accepting {
             let mut out = Vec::new();
-            let mut at = state;
-            while let Some(Some((prev, c))) = parent.get(&at) {
+            let mut at = id;
+            while let Some(Some((prev, c))) = parent.get(at as usize) {
                 out.push(*c);
-                at = prev.clone();
+                at = *prev;
             }
             out.reverse();
             return Ok(Some(out.into_iter().collect()));
@@ -216,14 +295,18 @@ pub(crate) fn find(
                         .collect()
                 })
                 .collect();
-            if parent.contains_key(&next) {
+            let key = flat(&next);
+            if ids.contains_key(&key) {
                 continue;
             }
-            if parent.len() >= budget {
+            if states.len() >= budget {
                 return Err(OverBudget);
             }
-            parent.insert(next.clone(), Some((state.clone(), c)));
-            queue.push_back(next);
+            let next_id = states.len() as u32;
+            ids.insert(key, next_id);
+            states.push(next);
+            parent.push(Some((id, c)));
+            queue.push_back(next_id);
         }
     }
     Ok(None)
