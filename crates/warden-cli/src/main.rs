@@ -4,6 +4,7 @@
 //! `warden-core`, the same evaluator the server uses.
 
 mod account;
+mod analyze;
 mod bulk;
 mod catalog;
 mod ecs;
@@ -100,6 +101,9 @@ enum Command {
     /// The account store: import a real account, export it, show it
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// IAM Access Analyzer's policy checks, offline: validate-policy and the custom checks
+    #[command(subcommand, long_about = analyze::LONG_ABOUT)]
+    Analyze(analyze::AnalyzeCommand),
     /// Serve IAM and STS over AWS's protocol, for awscli, boto3 and the SDKs
     #[command(long_about = serve::LONG_ABOUT)]
     Serve(serve::ServeArgs),
@@ -129,6 +133,7 @@ fn main() -> ExitCode {
         Command::Policy(command) => catalog::run_policy(&command, &mut out),
         Command::Ecs(command) => ecs::run(&command, &mut out),
         Command::Account(command) => account::run(&command, &mut out),
+        Command::Analyze(command) => analyze::run(&command, &mut out),
         Command::Serve(args) => serve::run(&args, &mut out),
     };
     let result = result.and_then(|code| {

@@ -123,6 +123,9 @@ class ReadmeQuickStart(unittest.TestCase):
         deprecated = next(o for a, o in outputs.items()
                           if "AmazonEC2ContainerServiceFullAccess" in a and "simulate" in a)
         self.assertIn("allowed: iam:PassRole", deprecated)
+        new_access = next(o for a, o in outputs.items() if "check-no-new-access" in a)
+        self.assertIn("FAIL", new_access)
+        self.assertIn("witness: iam:PassRole", new_access)
         principal = next(o for a, o in outputs.items() if "--principal" in a)
         self.assertIn("allowed: iam:PassRole", principal)
         # The example account has a store of its own, beside the default one.
